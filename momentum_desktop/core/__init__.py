@@ -1,0 +1,1 @@
+"""The numeric core: surfaces, optimizers, simulation, sessions. numpy only, no Qt."""

@@ -1,0 +1,84 @@
+"""A run's recorded path: positions and losses in growable numpy arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .simulation import Chunk, RunState, RunStatus
+
+__all__ = ["Trajectory", "decimate"]
+
+
+class Trajectory:
+    """Every point of one run, step 0 first, with room to grow.
+
+    Appending is amortized O(1) per point: storage doubles when full, so a run of a
+    million steps costs 24 MB and no Python object per point.
+    """
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._positions = np.empty((capacity, 2))
+        self._losses = np.empty(capacity)
+        self._length = 0
+        self.status = RunStatus(RunState.RUNNING, 0)
+
+    def __len__(self) -> int:
+        return self._length
+
+    @property
+    def positions(self) -> np.ndarray:
+        """Shape ``(len, 2)``: x and y of each step (a view, do not modify)."""
+        return self._positions[: self._length]
+
+    @property
+    def losses(self) -> np.ndarray:
+        """Shape ``(len,)``: the loss at each step (a view, do not modify)."""
+        return self._losses[: self._length]
+
+    @property
+    def steps(self) -> np.ndarray:
+        """Step numbers 0, 1, ... of the recorded points."""
+        return np.arange(self._length)
+
+    def append(self, positions: np.ndarray, losses: np.ndarray) -> None:
+        """Add points in step order."""
+        count = len(losses)
+        self._reserve(self._length + count)
+        self._positions[self._length : self._length + count] = positions
+        self._losses[self._length : self._length + count] = losses
+        self._length += count
+
+    def append_chunk(self, chunk: Chunk, run: int) -> None:
+        """Add run ``run``'s new points from a simulation chunk and take its status."""
+        length = int(chunk.lengths[run])
+        self.append(chunk.positions[run, :length], chunk.losses[run, :length])
+        self.status = chunk.statuses[run]
+
+    def _reserve(self, needed: int) -> None:
+        capacity = len(self._losses)
+        if needed <= capacity:
+            return
+
+        while capacity < needed:
+            capacity *= 2
+        positions = np.empty((capacity, 2))
+        losses = np.empty(capacity)
+        positions[: self._length] = self.positions
+        losses[: self._length] = self.losses
+        self._positions, self._losses = positions, losses
+
+
+def decimate(points: np.ndarray, most: int) -> np.ndarray:
+    """Every k-th point, with the last always kept, so at most about ``most`` remain.
+
+    Used for drawing only: exports always take the full trajectory.
+    """
+    count = len(points)
+    if count <= most:
+        return points
+
+    stride = -(-count // most)
+    kept = points[::stride]
+    if (count - 1) % stride:
+        kept = np.concatenate([kept, points[-1:]])
+    return kept

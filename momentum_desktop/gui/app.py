@@ -1,0 +1,75 @@
+"""Starting the application: the QApplication, the window, and the scripted modes."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from importlib.resources import as_file, files
+
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QIcon
+from PySide6.QtWidgets import QApplication
+
+from .export import ExportError, export_image
+from .main_window import MainWindow
+
+__all__ = ["run_app"]
+
+log = logging.getLogger(__name__)
+
+
+def run_app(screenshot: str | None = None, quit_after: float | None = None,
+            play: bool = False) -> int:
+    """Open the window and run the event loop; returns the exit code.
+
+    Parameters
+    ----------
+    screenshot : str, optional
+        Play the session to its end, save the window to this PNG or SVG file, quit.
+    quit_after : float, optional
+        Close the window after this many seconds (for smoke tests).
+    play : bool
+        Start playing at once instead of waiting for Play.
+    """
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("Momentum Desktop")
+    app.setOrganizationName("Momentum Desktop")
+    app.setWindowIcon(_application_icon())
+
+    window = MainWindow()
+    app.aboutToQuit.connect(window.runner.shutdown)
+    window.show()
+    outcome = {"code": 0}
+
+    if screenshot is not None:
+        window.playback_finished.connect(
+            lambda: QTimer.singleShot(150, lambda: _save_and_quit(window, screenshot,
+                                                                  outcome))
+        )
+        window.restart(play=True)
+    elif play:
+        window.restart(play=True)
+
+    if quit_after is not None:
+        QTimer.singleShot(int(quit_after * 1000), window.close)
+
+    code = app.exec()
+    return outcome["code"] or code
+
+
+def _save_and_quit(window: MainWindow, path: str, outcome: dict) -> None:
+    try:
+        export_image(window, path)
+    except ExportError as error:
+        log.error("screenshot failed: %s", error)
+        outcome["code"] = 1
+    except Exception:  # never leave a scripted run hanging on a bug
+        log.exception("screenshot failed")
+        outcome["code"] = 1
+    finally:
+        window.close()
+
+
+def _application_icon() -> QIcon:
+    with as_file(files("momentum_desktop.resources") / "icon.svg") as path:
+        return QIcon(str(path))

@@ -1,0 +1,108 @@
+"""A number field that refuses bad input with a message and keeps the last valid value."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+
+from ..core.parameters import Parameter, ParameterError
+
+__all__ = ["NumberField"]
+
+ERROR_STYLE = "QLineEdit { border: 2px solid #d62728; }"
+
+
+class NumberField(QWidget):
+    """A line edit for one number, checked when the user presses Enter or leaves it.
+
+    A refused entry stays visible, outlined in red, with the reason underneath; the
+    value in force is still the last valid one, and :attr:`value_committed` is only
+    emitted for valid values.
+
+    Parameters
+    ----------
+    parameter : Parameter
+        Gives the range, the words for messages and the tooltip.
+    value : float
+        The value shown at first.
+    check : callable, optional
+        A further check of a parsed value (e.g. that a start lies on the surface);
+        it raises ParameterError to refuse it.
+    """
+
+    value_committed = Signal(float)
+
+    def __init__(self, parameter: Parameter, value: float,
+                 check: Callable[[float], None] | None = None,
+                 parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.parameter = parameter
+        self._check = check
+        self._value = parameter.validate(value)
+
+        self.edit = QLineEdit(_format(self._value))
+        self.edit.setToolTip(f"{parameter.description}\nAllowed: {parameter.allowed()}.")
+        self.edit.setAccessibleName(parameter.label)
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setStyleSheet("color: #ff6b6b;")
+        self.error.hide()
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.edit)
+        layout.addWidget(self.error)
+        self.edit.editingFinished.connect(self.commit)
+
+    @property
+    def value(self) -> float:
+        """The value in force: the last one that passed every check."""
+        return self._value
+
+    @property
+    def error_text(self) -> str:
+        """The message shown for the last refused entry, or empty."""
+        return self.error.text() if not self.error.isHidden() else ""
+
+    def set_value(self, value: float) -> None:
+        """Show a value set from elsewhere (no signal), clearing any error."""
+        self._value = self.parameter.validate(value)
+        self.edit.setText(_format(self._value))
+        self._clear_error()
+
+    def commit(self) -> None:
+        """Check the typed text; keep and announce it if allowed, else explain why not."""
+        try:
+            value = self.parameter.parse(self.edit.text())
+            if self._check is not None:
+                self._check(value)
+        except ParameterError as error:
+            self.show_error(str(error))
+            return
+
+        self._clear_error()
+        if value != self._value:
+            self._value = value
+            self.value_committed.emit(float(value))
+
+    def show_error(self, message: str) -> None:
+        """Show why the entry was refused; the value in force does not change."""
+        self.error.setText(_sentence(message))
+        self.error.show()
+        self.edit.setStyleSheet(ERROR_STYLE)
+
+    def _clear_error(self) -> None:
+        self.error.clear()
+        self.error.hide()
+        self.edit.setStyleSheet("")
+
+
+def _format(value: float) -> str:
+    return f"{value:.10g}"
+
+
+def _sentence(message: str) -> str:
+    return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")

@@ -1,0 +1,251 @@
+"""The main window: the canvas in the middle, docks that edit the session around it."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+
+from ..core.contours import ContourField, contour_field
+from ..core.parameters import ParameterError
+from ..core.session import Session, check_session, default_session
+from ..core.simulation import Chunk
+from ..core.trajectory import Trajectory
+from .canvas import Canvas
+from .docks import PlaybackDock, RunsDock, SurfaceDock
+from .export import ExportError, ExportImageDialog, export_image
+from .worker import SimulationRunner
+
+__all__ = ["MainWindow"]
+
+log = logging.getLogger(__name__)
+
+
+class MainWindow(QMainWindow):
+    """Shows a session's runs side by side and replays them whenever it changes.
+
+    The session is the single source of truth: every edit builds a new, validated
+    session; a refused edit leaves the current one in force.
+    """
+
+    playback_finished = Signal()
+
+    def __init__(self, session: Session | None = None) -> None:
+        super().__init__()
+        self.setWindowTitle("Momentum Desktop")
+        self.resize(1400, 820)
+
+        self.session = check_session(session or default_session())
+        self.trajectories: list[Trajectory] = []
+        self.playing = False
+        self.finished = False
+        self.export_folder = str(Path.cwd())
+        self._field: ContourField | None = None
+        self._field_key: tuple | None = None
+        self._dialogs: list[QWidget] = []
+
+        self.canvas = Canvas()
+        self.setCentralWidget(self.canvas)
+        self.surface_dock = SurfaceDock()
+        self.runs_dock = RunsDock()
+        self.playback_dock = PlaybackDock()
+        for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
+            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+
+        self.runner = SimulationRunner(self)
+        self.runner.batch_ready.connect(self._on_batch)
+        self.runner.finished.connect(self._on_finished)
+        self.runner.failed.connect(self._on_failed)
+
+        self._connect_docks()
+        self._build_menus()
+        self.apply_session(self.session, play=False)
+
+    # ----- session -------------------------------------------------------------
+
+    def apply_session(self, session: Session, play: bool = True) -> None:
+        """Show ``session`` everywhere and replay it from the start."""
+        self.session = session
+        surface = session.make_surface()
+
+        key = (session.surface, tuple(sorted(surface.params.items())))
+        if key != self._field_key:
+            self._field = contour_field(surface)
+            self._field_key = key
+            self.canvas.set_runs(self._titles(), self._colors())
+            self.canvas.set_surface(surface, self._field)
+        else:
+            self.canvas.set_runs(self._titles(), self._colors())
+
+        self.canvas.set_start(session.start_point())
+        self.surface_dock.show_session(session)
+        self.runs_dock.show_session(session)
+        self.playback_dock.show_session(session)
+        self.restart(play)
+
+    def edit_session(self, **changes: object) -> bool:
+        """Apply a change to the session and replay; False (and a message) if refused."""
+        try:
+            session = self.session.edited(**changes)
+        except ParameterError as error:
+            self.statusBar().showMessage(str(error), 8000)
+            log.info("edit refused: %s", error)
+            return False
+
+        self.apply_session(session, play=True)
+        return True
+
+    # ----- playback ------------------------------------------------------------
+
+    def restart(self, play: bool = True) -> None:
+        """Throw away the trajectories and stream the session again from step 0."""
+        self.trajectories = [Trajectory() for _ in self.session.runs]
+        self.canvas.clear_trajectories()
+        self.finished = False
+
+        self.runner.start(self.session.make_surface(), self.session.run_specs(),
+                          self.session.steps, self.session.speed, paused=not play)
+        self._set_playing(play)
+
+    def toggle_play(self) -> None:
+        """Pause, resume, or replay a finished animation."""
+        if self.finished:
+            self.restart(play=True)
+        else:
+            self.runner.set_paused(self.playing)
+            self._set_playing(not self.playing)
+
+    def _set_playing(self, playing: bool) -> None:
+        self.playing = playing
+        self.playback_dock.show_playing(playing, self.finished)
+
+    def _on_batch(self, chunk: Chunk) -> None:
+        for run, trajectory in enumerate(self.trajectories):
+            trajectory.append_chunk(chunk, run)
+        self.canvas.show_trajectories(self.trajectories)
+
+    def _on_finished(self) -> None:
+        self.finished = True
+        self._set_playing(False)
+        summary = "; ".join(
+            f"{run.title()}: {t.status.describe()}"
+            for run, t in zip(self.session.runs, self.trajectories)
+        )
+        self.statusBar().showMessage(summary)
+        self.playback_finished.emit()
+
+    def _on_failed(self, message: str) -> None:
+        self._set_playing(False)
+        self.show_error("The simulation stopped", message)
+
+    # ----- export --------------------------------------------------------------
+
+    def open_export_dialog(self) -> ExportImageDialog:
+        """Ask what to export and where; the export runs when the dialog is accepted."""
+        dialog = ExportImageDialog(self.canvas, self, self.export_folder, self)
+        dialog.accepted.connect(lambda: self.export_image(
+            dialog.target, dialog.path, dialog.chosen_width
+        ))
+        dialog.open()
+        return dialog
+
+    def export_image(self, widget: QWidget, path: str, width: int | None = None) -> bool:
+        """Save ``widget`` as a picture; on failure show why and keep everything."""
+        try:
+            size = export_image(widget, path, width)
+        except ExportError as error:
+            log.error("export failed: %s", error)
+            self.show_error("Export failed", str(error))
+            return False
+
+        self.export_folder = str(Path(path).resolve().parent)
+        self.statusBar().showMessage(
+            f"Saved {path} ({size.width()} x {size.height()} px)", 8000
+        )
+        return True
+
+    def show_error(self, title: str, message: str) -> QMessageBox:
+        """Show an error without blocking the event loop."""
+        box = QMessageBox(QMessageBox.Icon.Critical, title, message,
+                          QMessageBox.StandardButton.Ok, self)
+        box.setWindowModality(Qt.WindowModality.WindowModal)
+        box.finished.connect(lambda *_: self._dialogs.remove(box))
+        self._dialogs.append(box)
+        box.open()
+        return box
+
+    # ----- window --------------------------------------------------------------
+
+    def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
+        """Stop the worker before the window goes."""
+        self.runner.shutdown()
+        super().closeEvent(event)
+
+    def _connect_docks(self) -> None:
+        surface, runs, playback = self.surface_dock, self.runs_dock, self.playback_dock
+
+        surface.surface_chosen.connect(
+            lambda key: self.edit_session(surface=key, surface_params={}, start=None)
+        )
+        surface.parameter_committed.connect(self._edit_surface_parameter)
+        surface.start_committed.connect(lambda x, y: self.edit_session(start=(x, y)))
+        surface.start_reset.connect(lambda: self.edit_session(start=None))
+        self.canvas.start_clicked.connect(self._start_clicked)
+
+        runs.hyperparameter_committed.connect(self._edit_hyperparameter)
+        playback.play_clicked.connect(self.toggle_play)
+        playback.restart_clicked.connect(lambda: self.restart(play=True))
+        playback.steps_committed.connect(lambda steps: self.edit_session(steps=steps))
+        playback.speed_chosen.connect(lambda speed: self.edit_session(speed=speed))
+
+    def _edit_surface_parameter(self, name: str, value: float) -> None:
+        params = dict(self.session.make_surface().params, **{name: value})
+        self.edit_session(surface_params=params)
+
+    def _edit_hyperparameter(self, index: int, name: str, value: float) -> None:
+        run = self.session.runs[index]
+        changed = type(run)(run.optimizer, dict(run.hyperparameters, **{name: value}),
+                            run.label, run.color)
+        runs = self.session.runs[:index] + (changed,) + self.session.runs[index + 1:]
+        self.edit_session(runs=runs)
+
+    def _start_clicked(self, x: float, y: float) -> None:
+        self.edit_session(start=(round(x, 4), round(y, 4)))
+
+    def _build_menus(self) -> None:
+        file_menu = self.menuBar().addMenu("&File")
+        export = QAction("&Export image...", self)
+        export.setShortcut(QKeySequence("Ctrl+E"))
+        export.triggered.connect(self.open_export_dialog)
+        quit_action = QAction("&Quit", self)
+        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
+        quit_action.triggered.connect(self.close)
+        file_menu.addAction(export)
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+
+        play_menu = self.menuBar().addMenu("&Playback")
+        play = QAction("&Play / pause", self)
+        play.setShortcut(QKeySequence(Qt.Key.Key_Space))
+        play.triggered.connect(self.toggle_play)
+        restart = QAction("&Restart", self)
+        restart.setShortcut(QKeySequence(Qt.Key.Key_R))
+        restart.triggered.connect(lambda: self.restart(play=True))
+        frame = QAction("&Frame the surface", self)
+        frame.setShortcut(QKeySequence(Qt.Key.Key_F))
+        frame.triggered.connect(self.canvas.frame_domain)
+        for action in (play, restart, frame):
+            play_menu.addAction(action)
+
+        view_menu = self.menuBar().addMenu("&View")
+        for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
+            view_menu.addAction(dock.toggleViewAction())
+
+    def _titles(self) -> list[str]:
+        return [run.title() for run in self.session.runs]
+
+    def _colors(self) -> list[str]:
+        return [self.session.color_of(i) for i in range(len(self.session.runs))]

@@ -1,0 +1,1 @@
+"""Data shipped with the app: icons, and later preset sessions. No code lives here."""
