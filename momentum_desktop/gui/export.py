@@ -6,7 +6,7 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QSize, Qt
+from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
     QDialogButtonBox,
     QFileDialog,
     QFormLayout,
+    QGraphicsView,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -56,6 +57,8 @@ def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = N
         be written. Nothing is left behind at ``path`` then.
     """
     path = Path(path)
+    if path.is_dir():
+        raise ExportError(f"cannot save {path}: it is a folder")
     kind = FORMATS.get(path.suffix.lower())
     if kind is None:
         raise ExportError(
@@ -87,14 +90,18 @@ def _check_writable(path: Path) -> None:
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.is_dir():
         raise ExportError(f"cannot save {path}: the folder {folder} does not exist")
-    if path.is_dir():
-        raise ExportError(f"cannot save {path}: it is a folder")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ExportError(f"cannot save {path}: permission denied")
 
 
 def _render(widget: QWidget, painter: QPainter, size: QSize) -> None:
+    """Draw the widget filling ``size``; a graphics view redraws its scene at that size."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+    if isinstance(widget, QGraphicsView):
+        target = QRectF(0, 0, size.width(), size.height())
+        widget.render(painter, target, widget.viewport().rect())
+        return
+
     painter.scale(size.width() / max(1, widget.width()),
                   size.height() / max(1, widget.height()))
     widget.render(painter, QPoint())

@@ -98,7 +98,7 @@ class SimulationWorker(QObject):
         while True:
             if generation != self.wanted_generation:
                 return False
-            if self.paused:
+            if self.paused and step > 0:  # the starts show even before Play
                 clock.hold()
                 self.wake.wait(0.1)
                 self.wake.clear()

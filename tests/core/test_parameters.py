@@ -1,0 +1,44 @@
+import math
+
+import pytest
+
+from momentum_desktop.core.parameters import Parameter, ParameterError
+
+RATE = Parameter("momentum", "momentum rate", 0.9, 0.0, 1.0, max_inclusive=False)
+LR = Parameter("lr", "learning rate", 0.01, 0.0)
+STEPS = Parameter("steps", "number of steps", 10, 1, 1000, integer=True)
+
+
+def test_allowed_ranges_read_as_intervals():
+    assert RATE.allowed() == "a number in [0, 1)"
+    assert LR.allowed() == "a number >= 0"
+    assert STEPS.allowed() == "a whole number in [1, 1,000]"
+
+
+@pytest.mark.parametrize("value", [0.0, 0.5, 0.999])
+def test_values_inside_the_range_pass(value):
+    assert RATE.validate(value) == value
+
+
+@pytest.mark.parametrize("value", [1.0, -0.1, math.nan, math.inf, "0.5", True, None])
+def test_values_outside_the_range_or_not_numbers_are_refused(value):
+    with pytest.raises(ParameterError, match=r"momentum rate must be a number in \[0, 1\)"):
+        RATE.validate(value)
+
+
+def test_parse_names_the_bad_text():
+    with pytest.raises(ParameterError) as caught:
+        LR.parse("abc")
+    assert "learning rate must be a number >= 0; got 'abc'" == str(caught.value)
+
+
+def test_parse_refuses_negative_learning_rate_and_says_what_is_allowed():
+    with pytest.raises(ParameterError, match=r"must be a number >= 0; got -1$"):
+        LR.parse("-1")
+
+
+def test_integer_parameters_refuse_fractions_and_zero():
+    assert STEPS.parse(" 25 ") == 25
+    for text in ("0", "2.5", "1e9"):
+        with pytest.raises(ParameterError, match="whole number"):
+            STEPS.parse(text)

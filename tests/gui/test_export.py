@@ -1,0 +1,94 @@
+"""Pictures written from the window: size, content, SVG validity, failures."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import numpy as np
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QMessageBox
+
+from momentum_desktop.gui.export import ExportImageDialog, physical_size
+
+from .test_window import widget_point
+
+
+def image_array(path) -> np.ndarray:
+    image = QImage(str(path)).convertToFormat(QImage.Format.Format_RGB888)
+    data = np.frombuffer(image.constBits(), dtype=np.uint8)
+    return data.reshape(image.height(), image.bytesPerLine())[:, : 3 * image.width()] \
+        .reshape(image.height(), image.width(), 3)
+
+
+def test_canvas_png_has_the_requested_width_and_shows_the_contour(window, tmp_path):
+    path = tmp_path / "canvas.png"
+    assert window.export_image(window.canvas, str(path), 1600)
+
+    image = QImage(str(path))
+    expected_height = round(1600 * window.canvas.height() / window.canvas.width())
+    assert (image.width(), image.height()) == (1600, expected_height)
+
+    # The point under the valley's minimum, scaled to the picture, is viridis-dark;
+    # a far corner of the surface is bright green: the contour was drawn.
+    pixels = image_array(path)
+    scale = 1600 / window.canvas.width()
+    for (x, y), dark in [((0.3, 0.11), True), ((-4.6, 4.6), False)]:
+        point = widget_point(window, 0, x, y)
+        r, g, b = pixels[round(point.y() * scale), round(point.x() * scale)]
+        assert (int(g) < 110) == dark, (x, y, r, g, b)
+    assert len(np.unique(pixels.reshape(-1, 3), axis=0)) > 500
+
+
+def test_default_size_is_the_screens_physical_pixels(window, tmp_path):
+    path = tmp_path / "window.png"
+    assert window.export_image(window, str(path))
+    size = physical_size(window)
+    image = QImage(str(path))
+    assert (image.width(), image.height()) == (size.width(), size.height())
+
+
+def test_svg_is_valid_with_width_height_and_viewbox(window, tmp_path):
+    path = tmp_path / "canvas.svg"
+    assert window.export_image(window.canvas, str(path), 1000)
+
+    root = ET.parse(path).getroot()
+    assert root.tag.endswith("svg")
+    assert root.get("width").startswith("1000") or root.get("width").endswith("mm")
+    view_box = [float(v) for v in root.get("viewBox").split()]
+    assert view_box[:3] == [0.0, 0.0, 1000.0] and view_box[3] > 100
+    assert len(ET.tostring(root)) > 10_000
+
+
+def test_unwritable_path_shows_an_error_and_changes_nothing(window, tmp_path, qtbot):
+    session = window.session
+    missing = tmp_path / "no" / "such" / "folder" / "shot.png"
+
+    assert not window.export_image(window.canvas, str(missing), 800)
+
+    boxes = [w for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert len(boxes) == 1
+    assert "does not exist" in boxes[0].text()
+    assert not missing.exists() and window.session == session
+    boxes[0].accept()
+
+    assert not window.export_image(window.canvas, str(tmp_path), 800)  # a folder
+    assert not window.export_image(window.canvas, str(tmp_path / "shot.jpg"), 800)
+    texts = [w.text() for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert any("it is a folder" in t for t in texts)
+    assert any("must end in .png or .svg" in t for t in texts)
+
+
+def test_export_dialog_writes_the_chosen_target_at_the_chosen_width(window, tmp_path, qtbot):
+    dialog = window.open_export_dialog()
+    assert isinstance(dialog, ExportImageDialog)
+    assert dialog.chosen_width == physical_size(window.canvas).width()
+
+    dialog.window_choice.setChecked(True)
+    assert dialog.chosen_width == physical_size(window).width()
+    dialog.width_box.setValue(640)
+    dialog.path_edit.setText(str(tmp_path / "from-dialog.png"))
+    dialog.accept()
+
+    image = QImage(str(tmp_path / "from-dialog.png"))
+    assert image.width() == 640
+    assert image.height() == round(640 * window.height() / window.width())
