@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import logging
 import sys
-from importlib.resources import as_file, files
 
 from PySide6.QtCore import QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
+from ..data_files import resource_path
 from .export import ExportError, export_image
 from .main_window import MainWindow
 
@@ -71,5 +71,4 @@ def _save_and_quit(window: MainWindow, path: str, outcome: dict) -> None:
 
 
 def _application_icon() -> QIcon:
-    with as_file(files("momentum_desktop.resources") / "icon.svg") as path:
-        return QIcon(str(path))
+    return QIcon(str(resource_path("icon.svg")))

@@ -54,3 +54,9 @@ def test_core_imports_without_qt():
                             text=True, env=dict(os.environ), timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "ok"
+
+
+def test_resources_are_found():
+    from momentum_desktop.data_files import resource_path
+
+    assert resource_path("icon.svg").read_text().startswith("<svg")
