@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QMessageLogContext, QtMsgType, QTimer, qInstallMessageHandler
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -16,6 +16,17 @@ from .main_window import MainWindow
 __all__ = ["run_app"]
 
 log = logging.getLogger(__name__)
+qt_log = logging.getLogger("momentum_desktop.qt")
+
+QT_LEVELS = {
+    QtMsgType.QtDebugMsg: logging.DEBUG,
+    QtMsgType.QtInfoMsg: logging.INFO,
+    QtMsgType.QtWarningMsg: logging.WARNING,
+    QtMsgType.QtCriticalMsg: logging.ERROR,
+    QtMsgType.QtFatalMsg: logging.CRITICAL,
+}
+HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
+"""Said by the offscreen platform for every window; it means nothing for this app."""
 
 
 def run_app(screenshot: str | None = None, quit_after: float | None = None,
@@ -31,6 +42,7 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
     play : bool
         Start playing at once instead of waiting for Play.
     """
+    qInstallMessageHandler(_log_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("Momentum Desktop")
     app.setOrganizationName("Momentum Desktop")
@@ -72,3 +84,11 @@ def _save_and_quit(window: MainWindow, path: str, outcome: dict) -> None:
 
 def _application_icon() -> QIcon:
     return QIcon(str(resource_path("icon.svg")))
+
+
+def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
+    """Send Qt's own messages to the log instead of straight to the terminal."""
+    level = QT_LEVELS.get(kind, logging.WARNING)
+    if message in HARMLESS_QT_MESSAGES:
+        level = logging.DEBUG
+    qt_log.log(level, "%s", message)
