@@ -1,4 +1,4 @@
-"""Named numeric parameters with the ranges they accept and the messages they give."""
+"""Named settings (numbers, on/off flags, pairs) with their ranges and messages."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True)
 class Parameter:
-    """A real-valued setting such as a learning rate or a surface's eigenvalue.
+    """A setting such as a learning rate, Nesterov's on/off flag or Adam's betas.
 
     Parameters
     ----------
@@ -33,6 +33,9 @@ class Parameter:
         Whether only whole numbers are allowed.
     description : str
         One sentence for tooltips and ``list``.
+    kind : {"number", "flag", "pair"}
+        A number; an on/off flag (a bool, the range unused); or a pair of numbers
+        each in the range, written ``0.9,0.999``.
     """
 
     name: str
@@ -44,9 +47,17 @@ class Parameter:
     max_inclusive: bool = True
     integer: bool = False
     description: str = ""
+    kind: str = "number"
 
     def allowed(self) -> str:
         """Describe the allowed values in words, e.g. ``a number in [0, 1)``."""
+        if self.kind == "flag":
+            return "true or false"
+        if self.kind == "pair":
+            return "two numbers, each " + self._allowed_number().removeprefix("a number ")
+        return self._allowed_number()
+
+    def _allowed_number(self) -> str:
         kind = "a whole number" if self.integer else "a number"
         low, high = math.isfinite(self.minimum), math.isfinite(self.maximum)
 
@@ -62,8 +73,33 @@ class Parameter:
             return f"{kind} {sign} {_fmt(self.maximum)}"
         return f"a finite {kind.removeprefix('a ')}"
 
-    def validate(self, value: object) -> float:
-        """Return ``value`` as a float (or int) if allowed, else raise ParameterError."""
+    def validate(self, value: object) -> float | bool | tuple[float, float]:
+        """Return ``value`` in its plain form if allowed, else raise ParameterError.
+
+        Numbers come back as float (int for whole numbers), flags as bool, pairs as a
+        tuple of two floats.
+        """
+        if self.kind == "flag":
+            if isinstance(value, bool):
+                return value
+            raise ParameterError(f"{self.label} must be {self.allowed()}; got {value!r}")
+        if self.kind == "pair":
+            return self._validate_pair(value)
+        return self._validate_number(value)
+
+    def _validate_pair(self, value: object) -> tuple[float, float]:
+        if isinstance(value, (str, bytes)) or not hasattr(value, "__len__") \
+                or len(value) != 2:
+            raise ParameterError(f"{self.label} must be {self.allowed()}; got {value!r}")
+        try:
+            return tuple(self._validate_number(v) for v in value)
+        except ParameterError:
+            shown = ", ".join(_fmt(v) if isinstance(v, Real) else repr(v) for v in value)
+            raise ParameterError(
+                f"{self.label} must be {self.allowed()}; got ({shown})"
+            ) from None
+
+    def _validate_number(self, value: object) -> float:
         if isinstance(value, bool) or not isinstance(value, Real):
             raise ParameterError(
                 f"{self.label} must be {self.allowed()}; got {value!r}"
@@ -85,22 +121,48 @@ class Parameter:
 
         return int(number) if self.integer else number
 
-    def parse(self, text: str) -> float:
+    def parse(self, text: str) -> float | bool | tuple[float, float]:
         """Read a typed value, e.g. from a text field or a command-line flag."""
         stripped = text.strip()
+        if self.kind == "flag":
+            return self._parse_flag(stripped)
+        if self.kind == "pair":
+            parts = [p for p in stripped.strip("()[]").split(",")]
+            if len(parts) != 2:
+                raise ParameterError(
+                    f"{self.label} must be {self.allowed()}, like 0.9,0.999; "
+                    f"got {_shorten(stripped)!r}"
+                )
+            return self.validate(tuple(self._parse_number(p.strip()) for p in parts))
+        return self.validate(self._parse_number(stripped))
+
+    def _parse_flag(self, text: str) -> bool:
+        words = {"true": True, "yes": True, "on": True, "1": True,
+                 "false": False, "no": False, "off": False, "0": False}
+        try:
+            return words[text.lower()]
+        except KeyError:
+            raise ParameterError(
+                f"{self.label} must be {self.allowed()}; got {_shorten(text)!r}"
+            ) from None
+
+    def _parse_number(self, stripped: str) -> float:
         try:
             number = int(stripped) if self.integer else float(stripped)
         except ValueError:
-            shown = stripped if len(stripped) <= 40 else stripped[:37] + "..."
             raise ParameterError(
-                f"{self.label} must be {self.allowed()}; got {shown!r}"
+                f"{self.label} must be {self.allowed()}; got {_shorten(stripped)!r}"
             ) from None
-        return self.validate(number)
+        return number
 
     def _in_range(self, number: float) -> bool:
         above = number >= self.minimum if self.min_inclusive else number > self.minimum
         below = number <= self.maximum if self.max_inclusive else number < self.maximum
         return above and below
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _fmt(number: float) -> str:

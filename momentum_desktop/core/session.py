@@ -50,12 +50,26 @@ class RunConfig:
         """The label, or one made from the optimizer and its hyperparameters."""
         if self.label:
             return self.label
+        cls = OPTIMIZERS[self.optimizer]
         settings = check_hyperparameters(self.optimizer, self.hyperparameters)
-        values = ", ".join(f"{_SYMBOLS.get(k, k)}={v:g}" for k, v in settings.items())
-        return f"{OPTIMIZERS[self.optimizer].title} ({values})"
+        shown = [
+            _describe(p.name, settings[p.name]) for p in cls.hyperparameters
+            if p.name in _ALWAYS_SHOWN or settings[p.name] != p.default
+        ]
+        return f"{cls.title} ({', '.join(s for s in shown if s)})"
 
 
-_SYMBOLS = {"momentum": "beta"}
+_ALWAYS_SHOWN = ("lr", "momentum")
+_SYMBOLS = {"momentum": "beta", "weight_decay": "wd"}
+
+
+def _describe(name: str, value: object) -> str:
+    """``lr=0.01``, ``betas=(0.9, 0.99)``, ``nesterov``; empty for a flag that is off."""
+    if isinstance(value, bool):
+        return name if value else ""
+    if isinstance(value, tuple):
+        return f"{name}=({', '.join(f'{v:g}' for v in value)})"
+    return f"{_SYMBOLS.get(name, name)}={value:g}"
 
 
 @dataclass(frozen=True)

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 
-from .simulation import Chunk, RunState, RunStatus
+from .simulation import DEFAULT_TOLERANCE, Chunk, RunSpec, RunState, RunStatus, simulate
+from .surfaces import Surface
 
-__all__ = ["Trajectory", "decimate"]
+__all__ = ["Trajectory", "decimate", "record"]
 
 
 class Trajectory:
@@ -82,3 +85,13 @@ def decimate(points: np.ndarray, most: int) -> np.ndarray:
     if (count - 1) % stride:
         kept = np.concatenate([kept, points[-1:]])
     return kept
+
+
+def record(surface: Surface, runs: Sequence[RunSpec], steps: int,
+           tolerance: float = DEFAULT_TOLERANCE) -> list[Trajectory]:
+    """Step every run to its end and return the whole trajectories (no pacing)."""
+    trajectories = [Trajectory() for _ in runs]
+    for chunk in simulate(surface, runs, steps, chunk_steps=4096, tolerance=tolerance):
+        for index, trajectory in enumerate(trajectories):
+            trajectory.append_chunk(chunk, index)
+    return trajectories

@@ -4,10 +4,8 @@ import pytest
 from momentum_desktop.core.parameters import ParameterError
 from momentum_desktop.core.surfaces import SURFACES, QuadraticValley, make_surface
 
-SURFACE_CASES = [
-    ("valley", {}),
+SURFACE_CASES = [(key, {}) for key in SURFACES] + [
     ("valley", {"eigenvalue_along": 2.0, "eigenvalue_across": 7.0, "angle": -65.0}),
-    ("rosenbrock", {}),
     ("rosenbrock", {"a": -0.5, "b": 3.0}),
 ]
 
@@ -65,9 +63,50 @@ def test_start_outside_the_domain_is_refused_with_the_domain():
 
 
 def test_unknown_surface_and_parameter_are_refused_with_the_allowed_names():
-    with pytest.raises(ParameterError, match="allowed: valley, rosenbrock"):
+    with pytest.raises(ParameterError, match="allowed: valley, rosenbrock, "):
         make_surface("banana")
     with pytest.raises(ParameterError, match="no parameter 'c'; allowed: a, b"):
         make_surface("rosenbrock", c=1.0)
     with pytest.raises(ParameterError, match="eigenvalue across the valley must be"):
         make_surface("valley", eigenvalue_across=0.0)
+
+
+def test_the_catalogue_has_every_surface_the_lessons_use():
+    assert set(SURFACES) == {
+        "valley", "rosenbrock", "scaled_rosenbrock", "beale", "booth", "himmelblau",
+        "rastrigin", "ackley", "goldstein_price", "six_hump_camel", "matyas", "saddle",
+    }
+
+
+@pytest.mark.parametrize(
+    ("key", "minima"),
+    [
+        ("beale", [(3.0, 0.5, 0.0)]),
+        ("booth", [(1.0, 3.0, 0.0)]),
+        ("goldstein_price", [(0.0, -1.0, 3.0)]),
+        ("himmelblau", [(3.0, 2.0, 0.0), (-2.805118, 3.131313, 0.0),
+                        (-3.779310, -3.283186, 0.0), (3.584428, -1.848126, 0.0)]),
+        ("six_hump_camel", [(0.0898, -0.7126, -1.0316), (-0.0898, 0.7126, -1.0316)]),
+        ("scaled_rosenbrock", [(1.0, 0.3333, 0.0)]),
+        ("saddle", []),
+    ],
+)
+def test_minima_agree_with_the_standard_references(key, minima):
+    listed = [(m.x, m.y, m.value) for m in make_surface(key).minima]
+    assert len(listed) == len(minima)
+    for got, reference in zip(listed, minima):
+        assert got == pytest.approx(reference, abs=1e-4)
+
+
+@pytest.mark.parametrize("key", SURFACES)
+def test_gradient_descent_from_the_default_start_makes_progress(key):
+    from momentum_desktop.core.simulation import RunSpec, simulate
+    from momentum_desktop.core.trajectory import Trajectory
+
+    surface = make_surface(key)
+    run = RunSpec("gd", {"lr": surface.default_learning_rate}, surface.default_start)
+    trajectory = Trajectory()
+    for chunk in simulate(surface, [run], 100):
+        trajectory.append_chunk(chunk, 0)
+
+    assert trajectory.losses[-1] < trajectory.losses[0]
