@@ -11,14 +11,23 @@ from .parameters import Parameter, ParameterError
 from .simulation import RunSpec
 from .surfaces import Surface, make_surface
 
+DEFAULT_DOMAIN = (-5.0, 5.0, -5.0, 5.0)
+"""Where a custom expression is drawn unless the session says otherwise."""
+
 __all__ = [
+    "LAYOUTS",
+    "MAX_RUNS",
+    "NOISE",
     "RUN_COLORS",
+    "SEED",
     "SPEED",
     "STEPS",
     "RunConfig",
     "Session",
     "check_session",
     "default_session",
+    "momentum_comparison",
+    "suggested_hyperparameters",
 ]
 
 STEPS = Parameter(
@@ -39,12 +48,19 @@ RUN_COLORS = (
 
 @dataclass(frozen=True)
 class RunConfig:
-    """One run: an optimizer with its hyperparameters, and how it is shown."""
+    """One run: an optimizer with its hyperparameters, and how it is shown.
+
+    ``start`` of None means the session's shared start. ``noise`` is the standard
+    deviation of Gaussian noise added to each gradient component, seeded by ``seed``.
+    """
 
     optimizer: str
-    hyperparameters: Mapping[str, float] = field(default_factory=dict)
+    hyperparameters: Mapping[str, object] = field(default_factory=dict)
     label: str = ""
     color: str = ""
+    start: tuple[float, float] | None = None
+    noise: float = 0.0
+    seed: int = 0
 
     def title(self) -> str:
         """The label, or one made from the optimizer and its hyperparameters."""
@@ -56,6 +72,8 @@ class RunConfig:
             _describe(p.name, settings[p.name]) for p in cls.hyperparameters
             if p.name in _ALWAYS_SHOWN or settings[p.name] != p.default
         ]
+        if self.noise > 0:
+            shown.append(f"noise={self.noise:g}")
         return f"{cls.title} ({', '.join(s for s in shown if s)})"
 
 
@@ -72,33 +90,61 @@ def _describe(name: str, value: object) -> str:
     return f"{_SYMBOLS.get(name, name)}={value:g}"
 
 
+NOISE = Parameter(
+    "noise", "gradient noise", 0.0, 0.0, 1e6,
+    description="Standard deviation of Gaussian noise added to each gradient "
+                "component: 0 for exact gradients.",
+)
+SEED = Parameter(
+    "seed", "noise seed", 0, 0, 2**32 - 1, integer=True,
+    description="Seed of the noise, so that a stochastic run repeats exactly.",
+)
+LAYOUTS = ("side_by_side", "overlay")
+"""One pane per run, views linked; or every run in one pane with a legend."""
+
+MAX_RUNS = 8
+
+
 @dataclass(frozen=True)
 class Session:
     """Everything that decides what the panes show.
 
+    ``surface`` is a key of ``SURFACES`` or ``"expression"``, in which case
+    ``expression`` and ``domain`` (x min, x max, y min, y max) say what to draw.
     ``start`` of None means the surface's default start. ``speed`` is in steps per
     second; ``math.inf`` plays as fast as the machine allows.
     """
 
     surface: str = "valley"
     surface_params: Mapping[str, float] = field(default_factory=dict)
+    expression: str = ""
+    domain: tuple[float, float, float, float] | None = None
     start: tuple[float, float] | None = None
     runs: tuple[RunConfig, ...] = ()
     steps: int = int(STEPS.default)
     speed: float = SPEED.default
+    layout: str = "side_by_side"
 
     def make_surface(self) -> Surface:
         """Build the surface this session shows."""
+        if self.surface == "expression":
+            from .expressions import ExpressionSurface  # loads sympy only when needed
+
+            return ExpressionSurface(self.expression, self.domain or DEFAULT_DOMAIN)
         return make_surface(self.surface, **self.surface_params)
 
     def start_point(self) -> tuple[float, float]:
-        """The start every run shares."""
+        """The start every run shares unless it has its own."""
         return self.start if self.start is not None else self.make_surface().default_start
 
     def run_specs(self) -> list[RunSpec]:
         """What the simulation needs for each run."""
-        start = self.start_point()
-        return [RunSpec(r.optimizer, dict(r.hyperparameters), start) for r in self.runs]
+        shared = self.start_point()
+        return [
+            RunSpec(r.optimizer, dict(r.hyperparameters), r.start or shared,
+                    r.noise, r.seed)
+            for r in self.runs
+        ]
 
     def color_of(self, index: int) -> str:
         """The colour run ``index`` is drawn in."""
@@ -108,6 +154,12 @@ class Session:
         """A validated copy with ``changes``; raises ParameterError and changes nothing."""
         return check_session(replace(self, **changes))
 
+    def with_run(self, index: int, **changes: object) -> Session:
+        """A validated copy in which run ``index`` has ``changes``."""
+        runs = list(self.runs)
+        runs[index] = replace(runs[index], **changes)
+        return self.edited(runs=tuple(runs))
+
 
 def check_session(session: Session) -> Session:
     """Return the session if every part of it is allowed, else raise ParameterError."""
@@ -115,15 +167,54 @@ def check_session(session: Session) -> Session:
     if session.start is not None:
         surface.check_start(*session.start)
 
-    if not 1 <= len(session.runs) <= 8:
-        raise ParameterError(f"a session holds 1 to 8 runs; got {len(session.runs)}")
+    if not 1 <= len(session.runs) <= MAX_RUNS:
+        raise ParameterError(
+            f"a session holds 1 to {MAX_RUNS} runs; got {len(session.runs)}"
+        )
     for run in session.runs:
-        check_hyperparameters(run.optimizer, run.hyperparameters)
+        _check_run(run, surface)
 
     STEPS.validate(session.steps)
     if session.speed != math.inf:
         SPEED.validate(session.speed)
+    if session.layout not in LAYOUTS:
+        raise ParameterError(
+            f"layout must be one of {', '.join(LAYOUTS)}; got {session.layout!r}"
+        )
     return session
+
+
+def _check_run(run: RunConfig, surface: Surface) -> None:
+    check_hyperparameters(run.optimizer, run.hyperparameters)
+    if run.start is not None:
+        surface.check_start(*run.start)
+    NOISE.validate(run.noise)
+    SEED.validate(run.seed)
+
+    if not isinstance(run.label, str) or len(run.label) > 80:
+        raise ParameterError("a run's label must be text of at most 80 characters")
+    if run.color and not _is_color(run.color):
+        raise ParameterError(
+            f"a run's colour must be written #rrggbb, like #ff8c1a; got {run.color!r}"
+        )
+
+
+def _is_color(text: str) -> bool:
+    hex_digits = set("0123456789abcdefABCDEF")
+    return (isinstance(text, str) and len(text) == 7 and text[0] == "#"
+            and set(text[1:]) <= hex_digits)
+
+
+def suggested_hyperparameters(surface: Surface, optimizer: str) -> dict[str, object]:
+    """Hyperparameters that make a good first animation of ``optimizer`` on ``surface``.
+
+    The SGD family takes the surface's learning rate; the adaptive optimizers, whose
+    steps are about lr long whatever the gradient, take a hundredth of the domain.
+    """
+    if optimizer in ("gd", "momentum", "nesterov"):
+        return {"lr": surface.default_learning_rate}
+    step = surface.domain.span / 100
+    return {"lr": float(f"{step * (10 if optimizer == 'adagrad' else 1):.2g}")}
 
 
 def default_session() -> Session:
@@ -142,4 +233,20 @@ def default_session() -> Session:
         ),
         steps=60,
         speed=30.0,
+    )
+
+
+def momentum_comparison() -> Session:
+    """Four momentum rates on the valley, the classic lesson in one picture.
+
+    With lr 0.004 for 150 steps: beta 0 and 0.5 are slow and still far from the
+    minimum, 0.9 reaches it, 0.99 overshoots and swings back and forth across it.
+    """
+    rates = (0.0, 0.5, 0.9, 0.99)
+    return Session(
+        surface="valley",
+        runs=tuple(RunConfig("momentum", {"lr": 0.004, "momentum": b}) for b in rates),
+        steps=150,
+        speed=60.0,
+        layout="side_by_side",
     )

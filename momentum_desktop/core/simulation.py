@@ -55,11 +55,18 @@ class RunStatus:
 
 @dataclass(frozen=True)
 class RunSpec:
-    """What one run needs: an optimizer, its hyperparameters and a start."""
+    """What one run needs: an optimizer, its hyperparameters and a start.
+
+    ``noise`` is the standard deviation of Gaussian noise added to each gradient
+    component the optimizer sees, drawn from a generator seeded with ``seed``, so a
+    stochastic run repeats exactly.
+    """
 
     optimizer: str
-    hyperparameters: Mapping[str, float] = field(default_factory=dict)
+    hyperparameters: Mapping[str, object] = field(default_factory=dict)
     start: tuple[float, float] = (0.0, 0.0)
+    noise: float = 0.0
+    seed: int = 0
 
 
 @dataclass(frozen=True)
@@ -111,6 +118,8 @@ def simulate(
         New points and the statuses after them.
     """
     groups = _group_by_optimizer(runs)
+    noisy = [(i, run.noise, np.random.default_rng(run.seed))
+             for i, run in enumerate(runs) if run.noise > 0]
     count = len(runs)
     bound = RUNAWAY_FACTOR * surface.domain.span
 
@@ -140,7 +149,10 @@ def simulate(
         with np.errstate(all="ignore"):
             for row in range(size):
                 step += 1
-                proposed = _step_all(groups, position, gradient)
+                seen = gradient.copy() if noisy else gradient
+                for i, deviation, generator in noisy:
+                    seen[i] += deviation * generator.standard_normal(2)
+                proposed = _step_all(groups, position, seen)
                 new_loss, new_gradient = _evaluate(surface, proposed)
 
                 ok = _usable(proposed, new_loss, new_gradient, bound)

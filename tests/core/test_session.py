@@ -60,3 +60,65 @@ def test_resources_are_found():
     from momentum_desktop.data_files import resource_path
 
     assert resource_path("icon.svg").read_text().startswith("<svg")
+
+
+def test_the_four_momentum_rates_tell_slow_good_and_overshooting():
+    import numpy as np
+
+    from momentum_desktop.core.session import momentum_comparison
+    from momentum_desktop.core.trajectory import record
+
+    session = momentum_comparison()
+    assert [r.hyperparameters["momentum"] for r in session.runs] == [0.0, 0.5, 0.9, 0.99]
+    zero, half, good, large = record(session.make_surface(), session.run_specs(),
+                                     session.steps)
+    distance = [float(np.linalg.norm(t.positions[-1])) for t in (zero, half, good, large)]
+
+    assert distance[0] > 1 and distance[1] > 1  # too small: slow
+    assert distance[2] < 1e-2  # about right: there
+    along = large.positions @ np.array([np.cos(np.radians(20)), np.sin(np.radians(20))])
+    assert np.count_nonzero(np.diff(np.sign(along))) >= 2  # too large: swings past it
+    assert along.max() > 1 and distance[3] > 0.5
+
+
+def test_gradient_noise_is_reproducible_by_seed():
+    import numpy as np
+
+    from momentum_desktop.core.simulation import RunSpec
+    from momentum_desktop.core.surfaces import make_surface
+    from momentum_desktop.core.trajectory import record
+
+    surface = make_surface("valley")
+    runs = [RunSpec("momentum", {"lr": 0.01, "momentum": 0.9}, (-4.0, -1.0), noise, seed)
+            for noise, seed in [(0.5, 1), (0.5, 1), (0.5, 2), (0.0, 1)]]
+    a, b, c, exact = record(surface, runs, 100)
+    (alone,) = record(surface, [runs[0]], 100)
+
+    assert np.array_equal(a.positions, b.positions)
+    assert np.array_equal(a.positions, alone.positions)
+    assert not np.allclose(a.positions, c.positions)
+    assert not np.allclose(a.positions, exact.positions)
+
+
+def test_runs_may_have_their_own_start_label_and_colour():
+    session = default_session()
+    edited = session.with_run(1, start=(1.0, 2.0), label="heavy ball", color="#00ff00")
+    specs = edited.run_specs()
+
+    assert specs[0].start == session.start_point() and specs[1].start == (1.0, 2.0)
+    assert edited.runs[1].title() == "heavy ball" and edited.color_of(1) == "#00ff00"
+    with pytest.raises(ParameterError, match="#rrggbb"):
+        session.with_run(0, color="orange")
+    with pytest.raises(ParameterError, match="outside the surface's domain"):
+        session.with_run(0, start=(50.0, 0.0))
+    with pytest.raises(ParameterError, match="gradient noise must be a number"):
+        session.with_run(0, noise=-1.0)
+
+
+def test_an_expression_session_builds_its_surface_and_refuses_bad_text():
+    session = default_session().edited(surface="expression", expression="x^2 + 3*y^2",
+                                       domain=(-2.0, 2.0, -1.0, 1.0))
+    surface = session.make_surface()
+    assert surface.domain.describe() == "x in [-2, 2], y in [-1, 1]"
+    with pytest.raises(ParameterError, match="unknown name 'z'"):
+        session.edited(expression="x + z")
