@@ -105,6 +105,7 @@ class Surface(ABC):
     MINIMA: ClassVar[tuple[Minimum, ...]] = ()
     START: ClassVar[tuple[float, float]]
     LEARNING_RATE: ClassVar[float]
+    STEPS: ClassVar[int] = 200
 
     @property
     def domain(self) -> Domain:
@@ -125,6 +126,11 @@ class Surface(ABC):
     def default_learning_rate(self) -> float:
         """A gradient-descent learning rate that makes a good first animation."""
         return self.LEARNING_RATE
+
+    @property
+    def default_steps(self) -> int:
+        """Enough steps at that learning rate for the animation to tell its story."""
+        return self.STEPS
 
     def check_start(self, x: float, y: float) -> tuple[float, float]:
         """Return the start as floats, or raise ParameterError if it is outside."""
@@ -156,7 +162,8 @@ class QuadraticValley(Surface):
 
     key = "valley"
     title = "Quadratic valley"
-    formula = "0.5 * (l1 * u^2 + l2 * v^2), (u, v) = (x, y) rotated by -angle"
+    STEPS = 60
+    formula = "0.5 * (l1 u^2 + l2 v^2), u along the valley floor, v across it"
     parameters = (
         Parameter(
             "eigenvalue_along", "eigenvalue along the valley", 1.0, 0.0, 1e4,
@@ -222,6 +229,7 @@ class Rosenbrock(Surface):
 
     key = "rosenbrock"
     title = "Rosenbrock"
+    STEPS = 1000
     formula = "(a - x)^2 + b * (y - x^2)^2"
     parameters = (
         Parameter("a", "a", 1.0, -2.0, 2.0, description="The minimum sits at (a, a^2)."),
@@ -263,6 +271,7 @@ class ScaledRosenbrock(Surface):
 
     key = "scaled_rosenbrock"
     title = "Scaled Rosenbrock"
+    STEPS = 500
     formula = "(1 - x)^2 + 20 * (3y - x^2)^2"
     DOMAIN = Domain(-2.0, 2.0, -0.5, 1.5)
     MINIMA = (Minimum(1.0, 1.0 / 3.0, 0.0),)
@@ -282,6 +291,7 @@ class Beale(Surface):
 
     key = "beale"
     title = "Beale"
+    STEPS = 500
     formula = "(1.5 - x + xy)^2 + (2.25 - x + xy^2)^2 + (2.625 - x + xy^3)^2"
     DOMAIN = Domain(-4.5, 4.5, -4.5, 4.5)
     MINIMA = (Minimum(3.0, 0.5, 0.0),)

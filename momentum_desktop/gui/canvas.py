@@ -1,20 +1,28 @@
-"""The contour canvas: one pane per run over the same surface, view and colour scale."""
+"""The contour canvas: panes over the same surface, view and colour scale.
+
+Side by side, each run has a pane of its own and the views are linked; overlaid,
+every run shares one pane and a legend names them.
+"""
 
 from __future__ import annotations
 
 import html
 import logging
+import math
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtWidgets import QSizePolicy
 
 from ..core.contours import ContourField
+from ..core.simulation import RunState
 from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory, decimate
 
-__all__ = ["Canvas", "RunPane"]
+__all__ = ["Canvas", "RunArtist", "SurfacePane"]
 
 log = logging.getLogger(__name__)
 
@@ -28,69 +36,35 @@ COLORMAP = "viridis"
 BACKGROUND = "#14161c"
 
 
-class RunPane:
-    """One plot of the canvas: contour image, isolines, minima, start and a run."""
+@dataclass(frozen=True)
+class RunLook:
+    """How one run is named and drawn."""
 
-    def __init__(self, layout: pg.GraphicsLayout, column: int) -> None:
-        self.plot: pg.PlotItem = layout.addPlot(row=0, col=column)
-        self.readout = pg.LabelItem(justify="left", size="9pt")
-        layout.addItem(self.readout, row=1, col=column)
+    title: str
+    color: str
 
-        self.plot.setAspectLocked(True)
-        self.plot.setMenuEnabled(True)
-        self.plot.hideButtons()
-        self.plot.showGrid(x=False, y=False)
-        self.plot.setLabel("bottom", "x")
-        self.plot.setLabel("left", "y")
 
-        self.image = pg.ImageItem(axisOrder="row-major")
-        self.isolines = pg.PlotCurveItem(
-            connect="finite", pen=pg.mkPen(255, 255, 255, 70, width=1)
-        )
-        self.minima = pg.ScatterPlotItem(
-            symbol="star", size=18, pen=pg.mkPen("k", width=1), brush=pg.mkBrush("w")
-        )
-        self.start = pg.ScatterPlotItem(
-            symbol="o", size=12, pen=pg.mkPen("w", width=2), brush=None
-        )
-        self.path = pg.PlotCurveItem()
-        self.dots = pg.ScatterPlotItem(size=5, pen=None)
-        self.current = pg.ScatterPlotItem(symbol="o", size=11, pen=pg.mkPen("w", width=1.5))
+class RunArtist:
+    """The items that draw one run in a pane: its start, path, dots and current point."""
 
-        for item in (self.image, self.isolines, self.minima, self.start,
-                     self.path, self.dots, self.current):
-            self.plot.addItem(item)
-        self.image.setZValue(-10)
-        self.isolines.setZValue(-5)
-        self.minima.setZValue(20)
-
-    def set_run(self, title: str, color: str) -> None:
-        """Name the pane and colour its trajectory."""
-        self.plot.setTitle(html.escape(title), color=color, size="11pt")
-        self.path.setPen(pg.mkPen(color, width=2))
-        self.dots.setBrush(pg.mkBrush(color))
-        self.current.setBrush(pg.mkBrush(color))
-
-    def set_field(self, field: ContourField, lookup: np.ndarray,
-                  levels: tuple[float, float], isolines: np.ndarray) -> None:
-        """Show the surface: shading on the shared colour scale, and isolines."""
-        x, y = field.x, field.y
-        dx, dy = x[1] - x[0], y[1] - y[0]
-        self.image.setImage(field.shade, lut=lookup, levels=levels, autoLevels=False)
-        self.image.setRect(QRectF(x[0] - dx / 2, y[0] - dy / 2,
-                                  dx * len(x), dy * len(y)))
-        self.isolines.setData(isolines[:, 0], isolines[:, 1])
-
-    def set_minima(self, surface: Surface) -> None:
-        """Mark every known minimum."""
-        self.minima.setData([m.x for m in surface.minima], [m.y for m in surface.minima])
+    def __init__(self, plot: pg.PlotItem, look: RunLook) -> None:
+        self.look = look
+        self.start = pg.ScatterPlotItem(symbol="o", size=12, brush=None,
+                                        pen=pg.mkPen(look.color, width=2))
+        self.path = pg.PlotCurveItem(pen=pg.mkPen(look.color, width=2), name=look.title)
+        self.dots = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(look.color))
+        self.current = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush(look.color),
+                                          pen=pg.mkPen("w", width=1.5))
+        for z, item in enumerate((self.start, self.path, self.dots, self.current)):
+            item.setZValue(10 + z)
+            plot.addItem(item)
 
     def set_start(self, start: tuple[float, float]) -> None:
         """Mark where the run begins."""
         self.start.setData([start[0]], [start[1]])
 
     def show(self, trajectory: Trajectory) -> None:
-        """Draw the path so far, the current point and the readout."""
+        """Draw the path so far and the current point."""
         if len(trajectory) == 0:
             self.clear()
             return
@@ -101,21 +75,71 @@ class RunPane:
             self.dots.setData(drawn[:, 0], drawn[:, 1])
         else:
             self.dots.clear()
-
         x, y = trajectory.positions[-1]
         self.current.setData([x], [y])
-        self.readout.setText(_readout_text(trajectory))
 
     def clear(self) -> None:
-        """Remove the trajectory, keeping the surface."""
+        """Remove the path, keeping the start mark."""
         self.path.setData([], [])
         self.dots.clear()
         self.current.clear()
-        self.readout.setText("")
+
+
+class SurfacePane:
+    """One plot: the surface's shading, isolines and minima, and the runs drawn on it."""
+
+    def __init__(self, layout: pg.GraphicsLayout, row: int, column: int,
+                 looks: Sequence[RunLook], legend: bool) -> None:
+        self.plot: pg.PlotItem = layout.addPlot(row=row, col=column)
+        self.readout = pg.LabelItem(justify="left", size="9pt")
+        self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addItem(self.readout, row=row + 1, col=column)
+
+        self.plot.setAspectLocked(True)
+        self.plot.hideButtons()
+        self.plot.setLabel("bottom", "x")
+        self.plot.setLabel("left", "y")
+        self.plot.getAxis("left").setWidth(48)  # tick labels must not resize the pane
+        self.plot.vb.disableAutoRange()
+
+        self.image = pg.ImageItem(axisOrder="row-major")
+        self.isolines = pg.PlotCurveItem(connect="finite",
+                                         pen=pg.mkPen(255, 255, 255, 70, width=1))
+        self.minima = pg.ScatterPlotItem(symbol="star", size=18, pen=pg.mkPen("k", width=1),
+                                         brush=pg.mkBrush("w"))
+        for item, z in ((self.image, -10), (self.isolines, -5), (self.minima, 20)):
+            item.setZValue(z)
+            self.plot.addItem(item)
+
+        if legend:
+            self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt",
+                                              brush=pg.mkBrush(20, 22, 28, 200))
+        self.artists = [RunArtist(self.plot, look) for look in looks]
+        if len(looks) == 1:
+            self.plot.setTitle(html.escape(looks[0].title), color=looks[0].color,
+                               size="11pt")
+
+    def set_field(self, field: ContourField, lookup: np.ndarray) -> None:
+        """Show the surface: shading on the shared colour scale, and isolines.
+
+        Each grid point is the centre of its image cell, so the image's rectangle
+        reaches half a cell beyond the first and last grid lines.
+        """
+        x, y = field.x, field.y
+        dx, dy = x[1] - x[0], y[1] - y[0]
+        self.image.setImage(field.shade, lut=lookup, levels=field.shade_range(),
+                            autoLevels=False)
+        self.image.setRect(QRectF(x[0] - dx / 2, y[0] - dy / 2, dx * len(x), dy * len(y)))
+        lines = field.joined_isolines()
+        self.isolines.setData(lines[:, 0], lines[:, 1])
+
+    def set_minima(self, surface: Surface) -> None:
+        """Mark every known minimum."""
+        self.minima.setData([m.x for m in surface.minima], [m.y for m in surface.minima])
 
 
 class Canvas(pg.GraphicsLayoutWidget):
-    """Side-by-side panes with linked views; a click on a pane asks for a new start."""
+    """The panes, laid out side by side or overlaid; a click on a pane asks for a start."""
 
     start_clicked = Signal(float, float)
 
@@ -124,74 +148,109 @@ class Canvas(pg.GraphicsLayoutWidget):
         self.setBackground(BACKGROUND)
         self.ci.setSpacing(8)
         self.ci.setContentsMargins(6, 6, 6, 6)
-        self.panes: list[RunPane] = []
         self.colormap = pg.colormap.get(COLORMAP)
         # The top of viridis is a bright yellow that drowns the isolines and the
         # orange run; stopping short of it keeps every trajectory readable.
         self._lookup = self.colormap.getLookupTable(start=0.0, stop=0.82, nPts=256)
 
+        self.panes: list[SurfacePane] = []
+        self.artists: list[RunArtist] = []
+        self.layout_name = ""
+        self._looks: list[RunLook] = []
         self._field: ContourField | None = None
         self._surface: Surface | None = None
-        self._start: tuple[float, float] | None = None
+        self._starts: list[tuple[float, float]] = []
         self.scene().sigMouseClicked.connect(self._on_click)
 
-    def set_runs(self, titles: Sequence[str], colors: Sequence[str]) -> None:
-        """One pane per run, in order, rebuilt only when the count changes."""
-        if len(titles) != len(self.panes):
-            self._rebuild(len(titles))
-
-        for pane, title, color in zip(self.panes, titles, colors):
-            pane.set_run(title, color)
+    def set_runs(self, titles: Sequence[str], colors: Sequence[str],
+                 layout: str = "side_by_side") -> None:
+        """Lay out one pane per run, or one pane for all; rebuilt only when it changes."""
+        looks = [RunLook(t, c) for t, c in zip(titles, colors)]
+        if looks == self._looks and layout == self.layout_name:
+            return
+        self._looks, self.layout_name = looks, layout
+        self._rebuild()
 
     def set_surface(self, surface: Surface, field: ContourField) -> None:
         """Show a new surface in every pane and frame its domain."""
         self._surface, self._field = surface, field
         for pane in self.panes:
-            self._draw_surface(pane)
+            pane.set_field(field, self._lookup)
+            pane.set_minima(surface)
         self.frame_domain()
 
-    def set_start(self, start: tuple[float, float]) -> None:
-        """Mark the shared start in every pane."""
-        self._start = start
-        for pane in self.panes:
-            pane.set_start(start)
+    def set_starts(self, starts: Sequence[tuple[float, float]]) -> None:
+        """Mark each run's start."""
+        self._starts = list(starts)
+        for artist, start in zip(self.artists, starts):
+            artist.set_start(start)
 
     def frame_domain(self) -> None:
-        """Zoom every pane to the surface's domain."""
-        if self._field is None or not self.panes:
+        """Zoom every pane to the surface's domain; nothing ever zooms by itself."""
+        if self._field is None:
             return
         d = self._field.domain
-        self.panes[0].plot.setRange(xRange=(d.x_min, d.x_max), yRange=(d.y_min, d.y_max),
-                                    padding=0)
+        for pane in self.panes:
+            pane.plot.vb.disableAutoRange()
+            pane.plot.setRange(xRange=(d.x_min, d.x_max), yRange=(d.y_min, d.y_max),
+                               padding=0)
 
-    def show_trajectories(self, trajectories: Sequence[Trajectory]) -> None:
-        """Redraw every pane's path from its trajectory."""
-        for pane, trajectory in zip(self.panes, trajectories):
-            pane.show(trajectory)
+    def show_trajectories(self, trajectories: Sequence[Trajectory],
+                          playing: bool = True) -> None:
+        """Redraw every run's path and the readouts."""
+        for artist, trajectory in zip(self.artists, trajectories):
+            artist.show(trajectory)
+
+        if self.layout_name == "overlay" and self.panes:
+            lines = [_readout(t, look, playing, named=True)
+                     for t, look in zip(trajectories, self._looks) if len(t)]
+            self.panes[0].readout.setText("<br>".join(lines))
+            return
+        for pane, trajectory, look in zip(self.panes, trajectories, self._looks):
+            pane.readout.setText(_readout(trajectory, look, playing) if len(trajectory)
+                                 else "")
 
     def clear_trajectories(self) -> None:
         """Remove all paths, as before a restart."""
+        for artist in self.artists:
+            artist.clear()
         for pane in self.panes:
-            pane.clear()
+            pane.readout.setText("")
 
-    def _rebuild(self, count: int) -> None:
+    def _rebuild(self) -> None:
         self.ci.clear()
-        self.panes = [RunPane(self.ci, column) for column in range(count)]
+        looks = self._looks
+        if self.layout_name == "overlay":
+            self.panes = [SurfacePane(self.ci, 0, 0, looks, legend=True)]
+        else:
+            columns = _columns(len(looks))
+            self.panes = [
+                SurfacePane(self.ci, 2 * (i // columns), i % columns, [look], legend=False)
+                for i, look in enumerate(looks)
+            ]
+            for column in range(columns):
+                self.ci.layout.setColumnStretchFactor(column, 1)
 
-        for pane in self.panes[1:]:
-            pane.plot.setXLink(self.panes[0].plot)
-            pane.plot.setYLink(self.panes[0].plot)
+        self.artists = [artist for pane in self.panes for artist in pane.artists]
         for pane in self.panes:
-            if self._field is not None:
-                self._draw_surface(pane)
-            if self._start is not None:
-                pane.set_start(self._start)
-        self.frame_domain()
+            pane.plot.vb.sigRangeChangedManually.connect(
+                lambda *_, source=pane: self._follow(source)
+            )
+        if self._field is not None:
+            self.set_surface(self._surface, self._field)
+        self.set_starts(self._starts)
 
-    def _draw_surface(self, pane: RunPane) -> None:
-        field = self._field
-        pane.set_field(field, self._lookup, field.shade_range(), field.joined_isolines())
-        pane.set_minima(self._surface)
+    def _follow(self, source: SurfacePane) -> None:
+        """Give every pane the view the user just panned or zoomed one pane to.
+
+        pyqtgraph's own view linking is not used: with locked aspect ratios, panes
+        of slightly different widths pass range changes back and forth, and the
+        views zoom out a little more with each pass.
+        """
+        x_range, y_range = source.plot.vb.viewRange()
+        for pane in self.panes:
+            if pane is not source:
+                pane.plot.setRange(xRange=x_range, yRange=y_range, padding=0)
 
     def _on_click(self, event: object) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
@@ -207,11 +266,23 @@ class Canvas(pg.GraphicsLayoutWidget):
                 return
 
 
-def _readout_text(trajectory: Trajectory) -> str:
+def _columns(count: int) -> int:
+    """Panes per row: up to three in one row, then two rows."""
+    return count if count <= 3 else math.ceil(count / 2)
+
+
+def _readout(trajectory: Trajectory, look: RunLook, playing: bool,
+             named: bool = False) -> str:
     step = len(trajectory) - 1
     x, y = trajectory.positions[-1]
     loss = trajectory.losses[-1]
-    return (
-        f"step {step} &nbsp; x = {x:.4g} &nbsp; y = {y:.4g} &nbsp; "
-        f"loss = {loss:.4g} &nbsp; <b>{trajectory.status.describe()}</b>"
-    )
+    status = trajectory.status
+    if status.state is RunState.RUNNING:
+        words = "running" if playing else ("ready: press Play" if step == 0 else "paused")
+    else:
+        words = status.describe()
+
+    name = (f'<span style="color:{look.color}">{html.escape(look.title)}</span> &nbsp; '
+            if named else "")
+    return (f"{name}step {step} &nbsp; x = {x:.4g} &nbsp; y = {y:.4g} &nbsp; "
+            f"loss = {loss:.4g} &nbsp; <b>{words}</b>")

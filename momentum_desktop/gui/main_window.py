@@ -3,15 +3,21 @@
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QKeySequence
+from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
 from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
 
 from ..core.contours import ContourField, contour_field
 from ..core.parameters import ParameterError
-from ..core.session import Session, check_session, default_session
+from ..core.session import (
+    Session,
+    check_session,
+    default_session,
+    suggested_hyperparameters,
+)
 from ..core.simulation import Chunk
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
@@ -36,7 +42,7 @@ class MainWindow(QMainWindow):
     def __init__(self, session: Session | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Momentum Desktop")
-        self.resize(1400, 820)
+        self._fit_to_screen()
 
         self.session = check_session(session or default_session())
         self.trajectories: list[Trajectory] = []
@@ -71,16 +77,15 @@ class MainWindow(QMainWindow):
         self.session = session
         surface = session.make_surface()
 
-        key = (session.surface, tuple(sorted(surface.params.items())))
+        self.canvas.set_runs(self._titles(), self._colors(), session.layout)
+        key = (session.surface, tuple(sorted(surface.params.items())),
+               session.expression, session.domain)
         if key != self._field_key:
             self._field = contour_field(surface)
             self._field_key = key
-            self.canvas.set_runs(self._titles(), self._colors())
             self.canvas.set_surface(surface, self._field)
-        else:
-            self.canvas.set_runs(self._titles(), self._colors())
 
-        self.canvas.set_start(session.start_point())
+        self.canvas.set_starts([spec.start for spec in session.run_specs()])
         self.surface_dock.show_session(session)
         self.runs_dock.show_session(session)
         self.playback_dock.show_session(session)
@@ -121,11 +126,13 @@ class MainWindow(QMainWindow):
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
         self.playback_dock.show_playing(playing, self.finished)
+        if any(len(t) for t in self.trajectories):
+            self.canvas.show_trajectories(self.trajectories, playing)
 
     def _on_batch(self, chunk: Chunk) -> None:
         for run, trajectory in enumerate(self.trajectories):
             trajectory.append_chunk(chunk, run)
-        self.canvas.show_trajectories(self.trajectories)
+        self.canvas.show_trajectories(self.trajectories, self.playing)
 
     def _on_finished(self) -> None:
         self.finished = True
@@ -187,9 +194,7 @@ class MainWindow(QMainWindow):
     def _connect_docks(self) -> None:
         surface, runs, playback = self.surface_dock, self.runs_dock, self.playback_dock
 
-        surface.surface_chosen.connect(
-            lambda key: self.edit_session(surface=key, surface_params={}, start=None)
-        )
+        surface.surface_chosen.connect(self._choose_surface)
         surface.parameter_committed.connect(self._edit_surface_parameter)
         surface.start_committed.connect(lambda x, y: self.edit_session(start=(x, y)))
         surface.start_reset.connect(lambda: self.edit_session(start=None))
@@ -200,6 +205,23 @@ class MainWindow(QMainWindow):
         playback.restart_clicked.connect(lambda: self.restart(play=True))
         playback.steps_committed.connect(lambda steps: self.edit_session(steps=steps))
         playback.speed_chosen.connect(lambda speed: self.edit_session(speed=speed))
+
+    def _choose_surface(self, key: str) -> None:
+        """Switch surface, with the learning rates and steps that suit it."""
+        candidate = replace(self.session, surface=key, surface_params={}, start=None)
+        try:
+            surface = candidate.make_surface()
+        except ParameterError as error:
+            self.statusBar().showMessage(str(error), 8000)
+            return
+
+        runs = tuple(
+            replace(run, start=None, hyperparameters=dict(
+                run.hyperparameters, **suggested_hyperparameters(surface, run.optimizer)))
+            for run in self.session.runs
+        )
+        self.edit_session(surface=key, surface_params={}, start=None, runs=runs,
+                          steps=surface.default_steps)
 
     def _edit_surface_parameter(self, name: str, value: float) -> None:
         params = dict(self.session.make_surface().params, **{name: value})
@@ -243,6 +265,20 @@ class MainWindow(QMainWindow):
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
             view_menu.addAction(dock.toggleViewAction())
+
+    def _fit_to_screen(self) -> None:
+        """1400 x 820, or nine tenths of a smaller screen.
+
+        The offscreen platform's pretend screen is 800 x 800; pictures made there
+        keep the full size.
+        """
+        screen = self.screen().availableGeometry() if self.screen() else None
+        width, height = 1400, 820
+        offscreen = QGuiApplication.platformName() == "offscreen"
+        if screen is not None and screen.width() > 0 and not offscreen:
+            width = min(width, int(screen.width() * 0.9))
+            height = min(height, int(screen.height() * 0.9))
+        self.resize(width, height)
 
     def _titles(self) -> list[str]:
         return [run.title() for run in self.session.runs]

@@ -47,6 +47,7 @@ def test_two_panes_show_the_same_surface_colour_scale_and_minimum(window, qtbot)
     assert left.image.levels.tolist() == right.image.levels.tolist()
     assert len(left.isolines.xData) > 100
     assert left.minima.data["x"].tolist() == [0.0] and left.minima.data["y"].tolist() == [0.0]
+    assert left.plot.vb.state["autoRange"] == [False, False]
 
     # The valley floor is drawn dark and the walls bright: viridis on a log scale,
     # each pixel the colour of f where it is (isolines may tint it a little).
@@ -61,6 +62,7 @@ def test_two_panes_show_the_same_surface_colour_scale_and_minimum(window, qtbot)
     # Before Play, each pane already shows its run at step 0.
     qtbot.waitUntil(lambda: all(len(t) == 1 for t in window.trajectories))
     assert left.readout.text.startswith("step 0")
+    assert "ready: press Play" in left.readout.text
 
 
 def test_play_runs_both_runs_to_the_end_and_tells_the_story(fast_window, qtbot):
@@ -71,13 +73,13 @@ def test_play_runs_both_runs_to_the_end_and_tells_the_story(fast_window, qtbot):
     assert len(gd) == len(heavy) == steps + 1
     assert np.linalg.norm(gd.positions[-1]) > 0.3  # still short of the minimum
     assert np.linalg.norm(heavy.positions[-1]) < 1e-3  # at it
-    for pane in fast_window.canvas.panes:
+    for pane, artist in zip(fast_window.canvas.panes, fast_window.canvas.artists):
         assert f"step {steps}" in pane.readout.text
         assert "finished after 60 steps" in pane.readout.text
-        assert len(pane.path.xData) == steps + 1
+        assert len(artist.path.xData) == steps + 1
 
     # What is drawn is where the run ended.
-    assert fast_window.canvas.panes[0].path.xData[-1] == gd.positions[-1, 0]
+    assert fast_window.canvas.artists[0].path.xData[-1] == gd.positions[-1, 0]
     assert fast_window.playback_dock.play_button.text() == "Replay"
 
 
@@ -87,6 +89,7 @@ def test_pause_holds_and_play_resumes(window, qtbot):
 
     window.playback_dock.play_button.click()  # pause
     assert window.playback_dock.play_button.text() == "Play"
+    assert "paused" in window.canvas.panes[0].readout.text
     qtbot.wait(150)
     held = len(window.trajectories[0])
     qtbot.wait(300)
@@ -108,7 +111,7 @@ def test_a_click_on_a_pane_sets_the_start_and_replays(fast_window, qtbot):
     assert fast_window.surface_dock.start_x.value == x
     for trajectory in fast_window.trajectories:
         assert trajectory.positions[0].tolist() == [x, y]
-    assert fast_window.canvas.panes[0].start.data["x"].tolist() == [x]
+    assert fast_window.canvas.artists[0].start.data["x"].tolist() == [x]
 
 
 def test_a_parameter_change_restarts_at_once_with_the_new_value(window, qtbot):
@@ -179,6 +182,11 @@ def test_changing_the_surface_redraws_and_restarts(fast_window, qtbot):
 
     assert fast_window.session.surface == "rosenbrock"
     assert set(dock.fields) == {"a", "b"}
+    # The learning rate and steps follow the surface, so the first animation works.
+    assert fast_window.session.runs[0].hyperparameters["lr"] == 1e-3
+    assert fast_window.session.steps == 1000
+    assert not any(t.status.describe().startswith("diverged")
+                   for t in fast_window.trajectories)
     assert fast_window.canvas.panes[0].minima.data["x"].tolist() == [1.0]
     assert fast_window.trajectories[0].positions[0].tolist() == [-1.5, 2.5]
 
@@ -188,17 +196,24 @@ def test_changing_the_surface_redraws_and_restarts(fast_window, qtbot):
     assert fast_window.canvas.panes[1].minima.data["y"].tolist() == [0.25]
 
 
-def test_divergence_is_reported_and_the_view_stays_on_the_surface(fast_window, qtbot):
-    field = fast_window.runs_dock.fields[0]["lr"]
-    with qtbot.waitSignal(fast_window.playback_finished, timeout=20_000):
+@pytest.mark.parametrize("speed", [30.0, math.inf])
+def test_divergence_is_reported_and_the_view_stays_on_the_surface(qtbot, speed):
+    main = MainWindow(dataclasses.replace(default_session(), speed=speed))
+    qtbot.addWidget(main)
+    main.show()
+    field = main.runs_dock.fields[0]["lr"]
+    with qtbot.waitSignal(main.playback_finished, timeout=20_000):
         field.edit.setText("0.05")
         field.edit.editingFinished.emit()
+    qtbot.wait(50)  # let any pending range change happen
 
-    status = fast_window.trajectories[0].status
+    status = main.trajectories[0].status
     assert status.describe().startswith("diverged at step")
-    assert status.describe() in fast_window.canvas.panes[0].readout.text
-    (x_low, x_high), (y_low, y_high) = fast_window.canvas.panes[0].plot.vb.viewRange()
-    assert x_low >= -6 and x_high <= 6 and y_high - y_low < 30
+    assert status.describe() in main.canvas.panes[0].readout.text
+    for pane in main.canvas.panes:
+        (x_low, x_high), (y_low, y_high) = pane.plot.vb.viewRange()
+        assert x_low >= -7 and x_high <= 7 and y_high - y_low < 20
+    main.close()
 
 
 def test_closing_mid_run_stops_the_worker(qtbot):
@@ -218,3 +233,14 @@ def test_closing_mid_run_stops_the_worker(qtbot):
     assert not main.finished
     assert main.close()
     assert not main.runner.running
+
+
+def test_panning_one_pane_moves_the_others(window):
+    left, right = window.canvas.panes
+    left.plot.vb.setRange(xRange=(-2.0, 1.0), yRange=(-1.0, 2.0), padding=0)
+    left.plot.vb.sigRangeChangedManually.emit([True, True])  # as a drag or wheel does
+
+    (x_low, x_high), (y_low, y_high) = right.plot.vb.viewRange()
+    assert x_low <= -2.0 + 1e-6 and x_high >= 1.0 - 1e-6
+    assert y_low <= -1.0 + 1e-6 and y_high >= 2.0 - 1e-6
+    assert x_high - x_low < 6 and y_high - y_low < 6
