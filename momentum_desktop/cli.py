@@ -1,26 +1,55 @@
-"""The command line: ``momentum-desktop`` opens the window; options script it."""
+"""The command line: no sub-command opens the window; ``run`` and ``list`` work headless."""
 
 from __future__ import annotations
 
 import argparse
+import csv
+import io
+import json
 import logging
 import math
+import os
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NoReturn
 
 from . import __version__
+from .core.optimizers import OPTIMIZERS, check_hyperparameters
+from .core.parameters import Parameter, ParameterError
+from .core.session import NOISE, SEED, STEPS
+from .core.simulation import RunSpec
+from .core.surfaces import SURFACES, Surface, make_surface
+from .core.trajectory import Trajectory, record
 
 __all__ = ["build_parser", "main"]
 
 log = logging.getLogger(__name__)
 
+HYPERPARAMETERS: dict[str, Parameter] = {
+    p.name: p for cls in OPTIMIZERS.values() for p in cls.hyperparameters
+}
+"""Every optimizer's hyperparameters by name; each becomes a ``run`` option."""
+
+
+class UsageError(Exception):
+    """A command-line argument was refused; the message is the one line shown."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An argument parser whose errors are one line: what is wrong, then exit 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
+
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser for ``momentum-desktop``."""
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="momentum-desktop",
-        description="Watch gradient descent and momentum move on a loss surface.",
+        description="Watch gradient descent and momentum move on a loss surface. "
+                    "Without a sub-command, opens the window.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
@@ -28,36 +57,322 @@ def build_parser() -> argparse.ArgumentParser:
         help="play the default scenario to its end, save the window to OUT.png "
              "(or .svg) and exit",
     )
-    parser.add_argument(
-        "--play", action="store_true", help="start playing as soon as the window opens"
-    )
-    parser.add_argument(
-        "--quit-after", metavar="SECONDS", type=_seconds,
-        help="close the window after SECONDS (for smoke tests)",
-    )
-    parser.add_argument(
-        "-v", "--verbose", action="count", default=0,
-        help="log more: -v for runs and files, -vv for everything",
-    )
+    parser.add_argument("--play", action="store_true",
+                        help="start playing as soon as the window opens")
+    parser.add_argument("--quit-after", metavar="SECONDS", type=_seconds,
+                        help="close the window after SECONDS (for smoke tests)")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log more: -v for runs and files, -vv for everything")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=_Parser)
+    _add_run_command(commands)
+    listing = commands.add_parser("list", help="list the surfaces and optimizers",
+                                  description="List the surfaces and optimizers.")
+    listing.add_argument("--json", action="store_true", help="print JSON for machines")
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the process exit code."""
-    args = build_parser().parse_args(argv)
+    parser = build_parser()
+    args = parser.parse_args(argv)
     _configure_logging(args.verbose)
+
+    window_options = args.screenshot or args.play or args.quit_after is not None
+    if args.command and window_options:
+        parser.error(f"--screenshot, --play and --quit-after open the window; "
+                     f"they do not go with {args.command!r}")
+    if args.screenshot and args.quit_after is not None:
+        parser.error("--screenshot quits by itself when the picture is saved; "
+                     "leave out --quit-after")
+
+    if args.command == "run":
+        try:
+            return _run(args)
+        except UsageError as error:
+            parser.exit(2, f"momentum-desktop run: error: {error}\n")
+    if args.command == "list":
+        return _list(args.json)
 
     from .gui.app import run_app  # Qt is loaded only when a window is wanted
 
     return run_app(screenshot=args.screenshot, quit_after=args.quit_after, play=args.play)
 
 
+# ----- run ---------------------------------------------------------------------------
+
+def _add_run_command(commands: argparse._SubParsersAction) -> None:
+    run = commands.add_parser(
+        "run", help="compute one trajectory and write it as CSV or JSON",
+        description="Compute one run's trajectory without opening a window. CSV has "
+                    "the header step,x,y,loss; step 0 is the start. The run's final "
+                    "status goes to standard error.",
+    )
+    where = run.add_mutually_exclusive_group()
+    where.add_argument("--surface", choices=list(SURFACES), default="valley",
+                       help="a surface from `list` (default: valley)")
+    where.add_argument("--expression", metavar="TEXT",
+                       help="a custom surface in x and y, e.g. 'x**2 + 10*sin(y)'")
+    run.add_argument("--domain", metavar="XMIN,XMAX,YMIN,YMAX",
+                     help="with --expression: where it is defined for starts "
+                          "(default -5,5,-5,5)")
+    run.add_argument("--surface-param", metavar="NAME=VALUE", action="append",
+                     default=[], help="a surface parameter; repeat for more")
+    run.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd",
+                     help="the update rule (default: gd)")
+    run.add_argument("--start", metavar="X,Y", help="start point (default: the "
+                     "surface's suggested start)")
+    run.add_argument("--steps", metavar="N", default="100",
+                     help="optimizer steps (default 100)")
+    run.add_argument("--noise", metavar="STD", default="0",
+                     help="standard deviation of Gaussian gradient noise (default 0)")
+    run.add_argument("--seed", metavar="N", default="0", help="noise seed (default 0)")
+    run.add_argument("--format", choices=("csv", "json"), default="csv")
+    run.add_argument("--output", metavar="FILE",
+                     help="write here instead of standard output")
+
+    group = run.add_argument_group("hyperparameters (as torch.optim names them; "
+                                   "each applies to the optimizers that have it)")
+    for name, parameter in HYPERPARAMETERS.items():
+        flag = "--" + name.replace("_", "-")
+        if parameter.kind == "flag":
+            group.add_argument(flag, dest=f"hp_{name}", action="store_true",
+                               default=None, help=parameter.description)
+        else:
+            metavar = "B1,B2" if parameter.kind == "pair" else "VALUE"
+            group.add_argument(flag, dest=f"hp_{name}", metavar=metavar,
+                               help=parameter.description)
+
+
+def _run(args: argparse.Namespace) -> int:
+    surface = _surface(args)
+    spec = RunSpec(
+        optimizer=args.optimizer,
+        hyperparameters=_hyperparameters(args),
+        start=_start(args.start, surface),
+        noise=_checked(NOISE, args.noise, "--noise"),
+        seed=_checked(SEED, args.seed, "--seed"),
+    )
+    steps = _checked(STEPS, args.steps, "--steps")
+    output = _output_path(args.output)
+
+    log.info("run: %s with %s for %d steps", surface.describe(), spec.optimizer, steps)
+    (trajectory,) = record(surface, [spec], steps)
+    text = _format_trajectory(trajectory, args.format, surface, spec)
+
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        _write_atomically(output, text)
+        log.info("wrote %s", output)
+    print(f"{spec.optimizer}: {trajectory.status.describe()}", file=sys.stderr)
+    return 0
+
+
+def _surface(args: argparse.Namespace) -> Surface:
+    try:
+        if args.expression is not None:
+            if args.surface_param:
+                raise UsageError("--surface-param goes with --surface, not --expression")
+            from .core.expressions import ExpressionSurface
+
+            domain = _numbers(args.domain, 4, "--domain") if args.domain else (
+                -5.0, 5.0, -5.0, 5.0)
+            return ExpressionSurface(args.expression, domain)
+
+        if args.domain:
+            raise UsageError("--domain goes with --expression; a listed surface has "
+                             "its own")
+        return make_surface(args.surface, **_surface_params(args.surface_param))
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
+
+
+def _surface_params(items: list[str]) -> dict[str, float]:
+    params = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name.strip():
+            raise UsageError(f"--surface-param takes NAME=VALUE; got {item!r}")
+        try:
+            params[name.strip()] = float(value)
+        except ValueError:
+            raise UsageError(
+                f"--surface-param {name.strip()} must be a number; got {value!r}"
+            ) from None
+    return params
+
+
+def _hyperparameters(args: argparse.Namespace) -> dict[str, object]:
+    accepted = {p.name: p for p in OPTIMIZERS[args.optimizer].hyperparameters}
+    given = {name: getattr(args, f"hp_{name}") for name in HYPERPARAMETERS
+             if getattr(args, f"hp_{name}") is not None}
+
+    settings: dict[str, object] = {}
+    for name, raw in given.items():
+        flag = "--" + name.replace("_", "-")
+        if name not in accepted:
+            allowed = ", ".join("--" + n.replace("_", "-") for n in accepted)
+            raise UsageError(f"{flag} does not apply to {args.optimizer}; it takes "
+                             f"{allowed}")
+        settings[name] = raw if isinstance(raw, bool) else _checked(accepted[name], raw,
+                                                                    flag)
+    try:
+        return check_hyperparameters(args.optimizer, settings)
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
+
+
+def _start(text: str | None, surface: Surface) -> tuple[float, float]:
+    if text is None:
+        return surface.default_start
+    x, y = _numbers(text, 2, "--start")
+    try:
+        return surface.check_start(x, y)
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
+
+
+def _numbers(text: str, count: int, flag: str) -> tuple[float, ...]:
+    parts = text.split(",")
+    try:
+        values = tuple(float(p) for p in parts)
+    except ValueError:
+        values = ()
+    if len(values) != count or not all(math.isfinite(v) for v in values):
+        raise UsageError(f"{flag} takes {count} finite numbers separated by commas; "
+                         f"got {text!r}")
+    return values
+
+
+def _checked(parameter: Parameter, text: str, flag: str) -> object:
+    try:
+        return parameter.parse(text)
+    except ParameterError as error:
+        raise UsageError(f"{flag}: {error}") from None
+
+
+def _output_path(text: str | None) -> Path | None:
+    if text is None:
+        return None
+    path = Path(text)
+    if path.is_dir():
+        raise UsageError(f"--output {text!r} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"--output: the folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def _format_trajectory(trajectory: Trajectory, form: str, surface: Surface,
+                       spec: RunSpec) -> str:
+    rows = zip(trajectory.steps.tolist(), trajectory.positions[:, 0].tolist(),
+               trajectory.positions[:, 1].tolist(), trajectory.losses.tolist())
+    if form == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(["step", "x", "y", "loss"])
+        writer.writerows((step, repr(x), repr(y), repr(loss)) for step, x, y, loss in rows)
+        return buffer.getvalue()
+
+    document = {
+        "surface": surface.describe(),
+        "optimizer": spec.optimizer,
+        "hyperparameters": dict(spec.hyperparameters),
+        "start": list(spec.start),
+        "noise": spec.noise,
+        "seed": spec.seed,
+        "status": trajectory.status.describe(),
+        "trajectory": [
+            {"step": step, "x": x, "y": y, "loss": loss if math.isfinite(loss) else None}
+            for step, x, y, loss in rows
+        ],
+    }
+    return json.dumps(document, indent=1) + "\n"
+
+
+def _write_atomically(path: Path, text: str) -> None:
+    """Write to a temporary file beside ``path``, then rename: never half a file."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(handle, "w", newline="") as stream:
+            stream.write(text)
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
+
+
+# ----- list --------------------------------------------------------------------------
+
+def _list(as_json: bool) -> int:
+    catalogue = {
+        "surfaces": [_surface_entry(cls()) for cls in SURFACES.values()],
+        "optimizers": [_optimizer_entry(cls) for cls in OPTIMIZERS.values()],
+    }
+    if as_json:
+        print(json.dumps(catalogue, indent=1))
+        return 0
+
+    print("Surfaces (--surface NAME, parameters with --surface-param NAME=VALUE):")
+    for entry in catalogue["surfaces"]:
+        print(f"  {entry['name']:18} {entry['title']}: {entry['formula']}")
+        print(f"  {'':18} domain {entry['domain_text']}; start {entry['start']}; "
+              f"suggested lr {entry['learning_rate']:g}")
+        for minimum in entry["minima"]:
+            print(f"  {'':18} minimum f({minimum['x']:.6g}, {minimum['y']:.6g}) = "
+                  f"{minimum['value']:.6g}")
+        for p in entry["parameters"]:
+            print(f"  {'':18} parameter {p['name']} = {p['default']:g} ({p['allowed']})")
+    print("\nOptimizers (--optimizer NAME):")
+    for entry in catalogue["optimizers"]:
+        print(f"  {entry['name']:18} {entry['title']}: {entry['rule']}")
+        for p in entry["hyperparameters"]:
+            flag = "--" + p["name"].replace("_", "-")
+            print(f"  {'':18} {flag} default {p['default']} ({p['allowed']})")
+    return 0
+
+
+def _surface_entry(surface: Surface) -> dict:
+    d = surface.domain
+    return {
+        "name": surface.key,
+        "title": surface.title,
+        "formula": surface.formula,
+        "domain": {"x_min": d.x_min, "x_max": d.x_max, "y_min": d.y_min, "y_max": d.y_max},
+        "domain_text": d.describe(),
+        "minima": [{"x": m.x, "y": m.y, "value": m.value} for m in surface.minima],
+        "start": list(surface.default_start),
+        "learning_rate": surface.default_learning_rate,
+        "parameters": [_parameter_entry(p) for p in surface.parameters],
+    }
+
+
+def _optimizer_entry(cls: type) -> dict:
+    return {
+        "name": cls.key,
+        "title": cls.title,
+        "rule": cls.summary,
+        "hyperparameters": [_parameter_entry(p) for p in cls.hyperparameters],
+    }
+
+
+def _parameter_entry(parameter: Parameter) -> dict:
+    default = parameter.default
+    return {
+        "name": parameter.name,
+        "default": list(default) if isinstance(default, tuple) else default,
+        "allowed": parameter.allowed(),
+        "description": parameter.description,
+    }
+
+
+# ----- window options ----------------------------------------------------------------
+
 def _picture_path(text: str) -> str:
     path = Path(text)
     if path.suffix.lower() not in (".png", ".svg"):
-        raise argparse.ArgumentTypeError(
-            f"{text!r} must end in .png or .svg"
-        )
+        raise argparse.ArgumentTypeError(f"{text!r} must end in .png or .svg")
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(
             f"cannot write {text!r}: the folder {str(path.parent)!r} does not exist"
