@@ -41,6 +41,8 @@ class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: what is wrong, then exit 2."""
 
     def error(self, message: str) -> NoReturn:
+        if message.endswith("expected one argument"):
+            message += "; a value that starts with '-' needs '=', as in --start=-1.5,2"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -122,7 +124,8 @@ def _add_run_command(commands: argparse._SubParsersAction) -> None:
     run.add_argument("--optimizer", choices=list(OPTIMIZERS), default="gd",
                      help="the update rule (default: gd)")
     run.add_argument("--start", metavar="X,Y", help="start point (default: the "
-                     "surface's suggested start)")
+                     "surface's suggested start); write --start=-1.5,2 when X is "
+                     "negative")
     run.add_argument("--steps", metavar="N", default="100",
                      help="optimizer steps (default 100)")
     run.add_argument("--noise", metavar="STD", default="0",
