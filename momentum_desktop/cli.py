@@ -374,13 +374,22 @@ def _parameter_entry(parameter: Parameter) -> dict:
 
 def _picture_path(text: str) -> str:
     path = Path(text)
+    if "\0" in text or len(path.name.encode()) > 255:
+        raise argparse.ArgumentTypeError(f"{text[:40]!r} is not a usable file name")
     if path.suffix.lower() not in (".png", ".svg"):
         raise argparse.ArgumentTypeError(f"{text!r} must end in .png or .svg")
     if not path.parent.is_dir():
         raise argparse.ArgumentTypeError(
             f"cannot write {text!r}: the folder {str(path.parent)!r} does not exist"
         )
+    if path.is_dir() or not os.access(path.parent, os.W_OK) \
+            or str(path.resolve()).startswith(("/proc/", "/sys/")):
+        raise argparse.ArgumentTypeError(f"cannot write {text!r} there")
     return text
+
+
+MAX_QUIT_AFTER = 86_400.0
+"""A day: Qt's timers cannot wait much longer than 24 days, and no test needs more."""
 
 
 def _seconds(text: str) -> float:
@@ -388,8 +397,10 @@ def _seconds(text: str) -> float:
         value = float(text)
     except ValueError:
         value = math.nan
-    if not math.isfinite(value) or value < 0:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0; got {text!r}")
+    if not math.isfinite(value) or not 0 <= value <= MAX_QUIT_AFTER:
+        raise argparse.ArgumentTypeError(
+            f"must be a number of seconds from 0 to {MAX_QUIT_AFTER:g}; got {text!r}"
+        )
     return value
 
 

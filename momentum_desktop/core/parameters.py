@@ -99,25 +99,25 @@ class Parameter:
                 f"{self.label} must be {self.allowed()}; got ({shown})"
             ) from None
 
-    def _validate_number(self, value: object) -> float:
-        if isinstance(value, bool) or not isinstance(value, Real):
-            raise ParameterError(
-                f"{self.label} must be {self.allowed()}; got {value!r}"
-            )
+    def _validate_number(self, value: object, typed: str | None = None) -> float:
+        """Check one number; ``typed`` is the text it came from, quoted in messages."""
+        def refuse(shown: str) -> ParameterError:
+            shown = repr(_shorten(typed)) if typed is not None else shown
+            return ParameterError(f"{self.label} must be {self.allowed()}; got {shown}")
 
-        number = float(value)
+        if isinstance(value, bool) or not isinstance(value, Real):
+            raise refuse(repr(value))
+        try:
+            number = float(value) + 0.0  # + 0.0 turns -0.0 into 0.0
+        except OverflowError:
+            raise refuse(_shorten(str(value))) from None
+
         if not math.isfinite(number):
-            raise ParameterError(
-                f"{self.label} must be {self.allowed()}; got {_fmt(number)}"
-            )
+            raise refuse(_fmt(number))
         if self.integer and not number.is_integer():
-            raise ParameterError(
-                f"{self.label} must be {self.allowed()}; got {_fmt(number)}"
-            )
+            raise refuse(_fmt(number))
         if not self._in_range(number):
-            raise ParameterError(
-                f"{self.label} must be {self.allowed()}; got {_fmt(number)}"
-            )
+            raise refuse(_fmt(number))
 
         return int(number) if self.integer else number
 
@@ -133,8 +133,9 @@ class Parameter:
                     f"{self.label} must be {self.allowed()}, like 0.9,0.999; "
                     f"got {_shorten(stripped)!r}"
                 )
-            return self.validate(tuple(self._parse_number(p.strip()) for p in parts))
-        return self.validate(self._parse_number(stripped))
+            numbers = tuple(self._parse_number(p.strip()) for p in parts)
+            return self.validate(numbers)
+        return self._validate_number(self._parse_number(stripped), typed=stripped)
 
     def _parse_flag(self, text: str) -> bool:
         words = {"true": True, "yes": True, "on": True, "1": True,
@@ -148,8 +149,11 @@ class Parameter:
 
     def _parse_number(self, stripped: str) -> float:
         try:
-            number = int(stripped) if self.integer else float(stripped)
-        except ValueError:
+            number = float(stripped)
+            if self.integer and number.is_integer() and "." not in stripped \
+                    and "e" not in stripped.lower():
+                number = int(stripped)  # exact, however many digits
+        except (ValueError, OverflowError):
             raise ParameterError(
                 f"{self.label} must be {self.allowed()}; got {_shorten(stripped)!r}"
             ) from None

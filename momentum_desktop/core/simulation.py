@@ -128,11 +128,13 @@ def simulate(
         loss, gradient = _evaluate(surface, position)
 
     usable = _usable(position, loss, gradient, bound)
+    at_rest = usable & (np.linalg.norm(gradient, axis=1) < tolerance)
     statuses = [
-        RunStatus(RunState.RUNNING, 0) if ok else RunStatus(RunState.DIVERGED, 0)
-        for ok in usable
+        RunStatus(RunState.CONVERGED, 0) if rest
+        else RunStatus(RunState.RUNNING, 0) if ok else RunStatus(RunState.DIVERGED, 0)
+        for ok, rest in zip(usable, at_rest)
     ]
-    active = usable.copy()
+    active = usable & ~at_rest
     log.info("simulation started: %d runs, %d steps on %s", count, steps, surface.key)
 
     yield Chunk(0, position[:, None, :].copy(), loss[:, None].copy(),

@@ -65,7 +65,11 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
 
-    code = app.exec()
+    try:
+        code = app.exec()
+    finally:
+        # Qt still logs while it shuts down, after Python can no longer run a handler.
+        qInstallMessageHandler(None)
     return outcome["code"] or code
 
 

@@ -141,7 +141,8 @@ class SurfacePane:
 class Canvas(pg.GraphicsLayoutWidget):
     """The panes, laid out side by side or overlaid; a click on a pane asks for a start."""
 
-    start_clicked = Signal(float, float)
+    start_clicked = Signal(float, float, int)
+    """x, y, and the run whose pane was clicked (-1 in the overlaid pane)."""
 
     def __init__(self, parent: object = None) -> None:
         super().__init__(parent)
@@ -256,12 +257,13 @@ class Canvas(pg.GraphicsLayoutWidget):
         if event.button() != Qt.MouseButton.LeftButton or event.double():
             return
 
-        for pane in self.panes:
+        for index, pane in enumerate(self.panes):
             box = pane.plot.vb
             if box.sceneBoundingRect().contains(event.scenePos()):
                 point: QPointF = box.mapSceneToView(event.scenePos())
                 log.debug("start picked at (%g, %g)", point.x(), point.y())
-                self.start_clicked.emit(point.x(), point.y())
+                run = index if self.layout_name != "overlay" else -1
+                self.start_clicked.emit(point.x(), point.y(), run)
                 event.accept()
                 return
 

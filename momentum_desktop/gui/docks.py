@@ -3,47 +3,41 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFormLayout,
-    QGroupBox,
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QVBoxLayout,
     QWidget,
 )
 
-from ..core.optimizers import OPTIMIZERS, check_hyperparameters
+from ..core.expressions import FUNCTIONS
 from ..core.parameters import Parameter
-from ..core.session import STEPS, Session
-from ..core.surfaces import SURFACES
-from .fields import NumberField
+from ..core.session import DEFAULT_DOMAIN, STEPS, Session
+from ..core.surfaces import SURFACES, Surface
+from .fields import NumberField, TextField
 
-__all__ = ["PlaybackDock", "RunsDock", "SurfaceDock", "SPEEDS"]
+__all__ = ["PlaybackDock", "SurfaceDock", "SPEEDS"]
 
 SPEEDS = (1, 2, 3, 5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000,
           5000, math.inf)
 """Positions of the speed slider, in steps per second; the last is 'max'."""
 
 
-def _clear(layout: QFormLayout | QVBoxLayout) -> None:
-    while layout.count():
-        item = layout.takeAt(0)
-        if item.widget() is not None:
-            item.widget().deleteLater()
-
-
 class SurfaceDock(QDockWidget):
-    """Choose the surface, set its parameters and the start point."""
+    """Choose the surface (or type one), set its parameters and the start point."""
 
     surface_chosen = Signal(str)
     parameter_committed = Signal(str, float)
+    expression_committed = Signal(str)
+    domain_committed = Signal(object)
     start_committed = Signal(float, float)
     start_reset = Signal()
 
@@ -57,52 +51,72 @@ class SurfaceDock(QDockWidget):
         self.choice = QComboBox()
         for key, cls in SURFACES.items():
             self.choice.addItem(cls.title, key)
+        self.choice.addItem("Custom expression", "expression")
         self.choice.currentIndexChanged.connect(
             lambda _: self.surface_chosen.emit(self.choice.currentData())
         )
         self.formula = QLabel()
         self.formula.setWordWrap(True)
+        self.formula.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
         self.formula.setStyleSheet("color: #9aa0a6;")
-        self.parameter_form = QFormLayout()
 
-        self.start_x = NumberField(_coordinate("x"), 0.0, check=self._check_x)
-        self.start_y = NumberField(_coordinate("y"), 0.0, check=self._check_y)
-        self.start_x.value_committed.connect(self._commit_start)
-        self.start_y.value_committed.connect(self._commit_start)
+        self.expression = TextField(
+            "f(x, y) =", "Numbers, x, y, + - * / ** ^, ( ), pi, e and the functions "
+            + ", ".join(FUNCTIONS) + ".")
+        self.expression.text_committed.connect(self.expression_committed)
+        self.domain_fields = [NumberField(_bound(name), value) for name, value in
+                              zip(("x min", "x max", "y min", "y max"), DEFAULT_DOMAIN)]
+        for field in self.domain_fields:
+            field.value_committed.connect(self._commit_domain)
+        self.expression_box = QWidget()
+        expression_form = QFormLayout(self.expression_box)
+        expression_form.setContentsMargins(0, 0, 0, 0)
+        expression_form.addRow(self.expression)
+        for field in self.domain_fields:
+            expression_form.addRow(field.parameter.label, field)
+
+        self.form = QFormLayout()
+        self.fields: dict[str, NumberField] = {}
+        self._session: Session | None = None
+        self._surface_key = ""
+        self._build_parameter_fields((), {})
         reset = QPushButton("Default start")
         reset.setToolTip("Go back to the surface's suggested start point.")
         reset.clicked.connect(self.start_reset)
-        start_form = QFormLayout()
-        start_form.addRow("start x", self.start_x)
-        start_form.addRow("start y", self.start_y)
         hint = QLabel("Or click a pane to start there.")
         hint.setStyleSheet("color: #9aa0a6;")
 
         layout.addWidget(self.choice)
         layout.addWidget(self.formula)
-        layout.addLayout(self.parameter_form)
-        layout.addLayout(start_form)
+        layout.addWidget(self.expression_box)
+        layout.addLayout(self.form)
         layout.addWidget(hint)
         layout.addWidget(reset)
         layout.addStretch(1)
         self.setWidget(body)
 
-        self.fields: dict[str, NumberField] = {}
-        self._session: Session | None = None
-
     def show_session(self, session: Session) -> None:
         """Show the session's surface, parameters and start without emitting."""
         surface = session.make_surface()
-        rebuild = self._session is None or self._session.surface != session.surface
         self._session = session
 
         self.choice.blockSignals(True)
         self.choice.setCurrentIndex(self.choice.findData(session.surface))
         self.choice.blockSignals(False)
-        self.formula.setText(f"f(x, y) = {surface.formula}\n{surface.domain.describe()}")
+        custom = session.surface == "expression"
+        self.expression_box.setVisible(custom)
+        self.formula.setText(
+            f"{surface.domain.describe()}" if custom
+            else f"f(x, y) = {surface.formula}\n{surface.domain.describe()}"
+        )
+        if custom:
+            self.expression.set_text(session.expression)
+            for field, value in zip(self.domain_fields, _domain_of(surface)):
+                field.set_value(value)
 
-        if rebuild:
+        if session.surface != self._surface_key:
             self._build_parameter_fields(surface.parameters, surface.params)
+            self._surface_key = session.surface
         for name, field in self.fields.items():
             field.set_value(surface.params[name])
 
@@ -112,15 +126,23 @@ class SurfaceDock(QDockWidget):
 
     def _build_parameter_fields(self, parameters: tuple[Parameter, ...],
                                 values: dict[str, float]) -> None:
-        _clear(self.parameter_form)
+        while self.form.rowCount():
+            self.form.removeRow(0)
         self.fields = {}
         for parameter in parameters:
             field = NumberField(parameter, values[parameter.name])
             field.value_committed.connect(
                 lambda value, name=parameter.name: self.parameter_committed.emit(name, value)
             )
-            self.parameter_form.addRow(parameter.label, field)
+            self.form.addRow(parameter.label, field)
             self.fields[parameter.name] = field
+
+        self.start_x = NumberField(_coordinate("x"), 0.0, check=self._check_x)
+        self.start_y = NumberField(_coordinate("y"), 0.0, check=self._check_y)
+        self.start_x.value_committed.connect(self._commit_start)
+        self.start_y.value_committed.connect(self._commit_start)
+        self.form.addRow("start x", self.start_x)
+        self.form.addRow("start y", self.start_y)
 
     def _check_x(self, x: float) -> None:
         if self._session is not None:
@@ -133,57 +155,8 @@ class SurfaceDock(QDockWidget):
     def _commit_start(self) -> None:
         self.start_committed.emit(self.start_x.value, self.start_y.value)
 
-
-class RunsDock(QDockWidget):
-    """Each run's optimizer hyperparameters, one group per run in its colour."""
-
-    hyperparameter_committed = Signal(int, str, float)
-
-    def __init__(self) -> None:
-        super().__init__("Runs")
-        self.setObjectName("runs_dock")
-        body = QWidget()
-        self._layout = QVBoxLayout(body)
-        self._layout.setContentsMargins(8, 8, 8, 8)
-        self.setWidget(body)
-        self.fields: list[dict[str, NumberField]] = []
-        self._shape: list[str] = []
-
-    def show_session(self, session: Session) -> None:
-        """Show every run's hyperparameters without emitting."""
-        shape = [run.optimizer for run in session.runs]
-        if shape != self._shape:
-            self._rebuild(session)
-            self._shape = shape
-
-        for index, run in enumerate(session.runs):
-            values = check_hyperparameters(run.optimizer, run.hyperparameters)
-            for name, field in self.fields[index].items():
-                field.set_value(values[name])
-
-    def _rebuild(self, session: Session) -> None:
-        _clear(self._layout)
-        self.fields = []
-        for index, run in enumerate(session.runs):
-            cls = OPTIMIZERS[run.optimizer]
-            group = QGroupBox(cls.title)
-            group.setStyleSheet(
-                f"QGroupBox {{ font-weight: bold; color: {session.color_of(index)}; }}"
-            )
-            form = QFormLayout(group)
-            values = check_hyperparameters(run.optimizer, run.hyperparameters)
-            fields = {}
-            for parameter in cls.hyperparameters:
-                field = NumberField(parameter, values[parameter.name])
-                field.value_committed.connect(self._emitter(index, parameter.name))
-                form.addRow(parameter.label, field)
-                fields[parameter.name] = field
-            self.fields.append(fields)
-            self._layout.addWidget(group)
-        self._layout.addStretch(1)
-
-    def _emitter(self, index: int, name: str) -> Callable[[float], None]:
-        return lambda value: self.hyperparameter_committed.emit(index, name, value)
+    def _commit_domain(self) -> None:
+        self.domain_committed.emit(tuple(field.value for field in self.domain_fields))
 
 
 class PlaybackDock(QDockWidget):
@@ -252,6 +225,16 @@ class PlaybackDock(QDockWidget):
 def _coordinate(axis: str) -> Parameter:
     return Parameter(f"start_{axis}", f"start {axis}", 0.0,
                      description=f"The {axis} coordinate every run starts from.")
+
+
+def _bound(label: str) -> Parameter:
+    return Parameter(label.replace(" ", "_"), label, 0.0, -1e6, 1e6,
+                     description=f"The domain's {label}: where the surface is drawn.")
+
+
+def _domain_of(surface: Surface) -> tuple[float, float, float, float]:
+    d = surface.domain
+    return (d.x_min, d.x_max, d.y_min, d.y_max)
 
 
 def _nearest_speed(speed: float) -> int:

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import logging
 import os
+import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QPoint, QRect, QRectF, QSize, Qt
+from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
@@ -25,13 +27,22 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-__all__ = ["ExportError", "ExportImageDialog", "export_image", "physical_size"]
+__all__ = [
+    "ExportError",
+    "ExportImageDialog",
+    "export_image",
+    "physical_size",
+    "write_atomically",
+]
 
 log = logging.getLogger(__name__)
 
 FORMATS = {".png": "PNG", ".svg": "SVG"}
 MAX_WIDTH = 7680
 """Widest picture offered: 8K."""
+
+MAX_HEIGHT = 16384
+"""Tallest picture written: a very narrow widget exported wide would need gigabytes."""
 
 
 class ExportError(RuntimeError):
@@ -48,50 +59,90 @@ def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = N
     """Render ``widget`` to ``path`` (.png or .svg), ``width`` pixels wide.
 
     The height follows the widget's aspect ratio; without ``width`` the picture has
-    the screen's physical pixels. Returns the size written.
+    the widget's size in the screen's physical pixels. The picture is made in memory
+    and written to a temporary file that is renamed into place, so a failed export
+    leaves any earlier file at ``path`` as it was. Returns the size written.
 
     Raises
     ------
     ExportError
-        If the format is not PNG or SVG, the size is out of range or the file cannot
-        be written. Nothing is left behind at ``path`` then.
+        If the name, format or size is refused or the file cannot be written.
     """
-    path = Path(path)
-    if path.is_dir():
-        raise ExportError(f"cannot save {path}: it is a folder")
-    kind = FORMATS.get(path.suffix.lower())
-    if kind is None:
-        raise ExportError(
-            f"cannot save {path.name!r}: the name must end in .png or .svg"
-        )
-
+    path = _checked_path(path)
+    kind = FORMATS[path.suffix.lower()]
     size = _target_size(widget, width)
-    _check_writable(path)
-    if kind == "PNG":
-        _write_png(widget, path, size)
-    else:
-        _write_svg(widget, path, size)
+
+    data = _png_bytes(widget, size) if kind == "PNG" else _svg_bytes(widget, size)
+    try:
+        write_atomically(path, data)
+    except OSError as error:
+        raise ExportError(f"cannot save {path}: {error.strerror or error}") from None
 
     log.info("exported %s picture %dx%d to %s", kind, size.width(), size.height(), path)
     return size
 
 
-def _target_size(widget: QWidget, width: int | None) -> QSize:
-    if width is None:
-        return physical_size(widget)
-    if not 16 <= width <= MAX_WIDTH:
-        raise ExportError(f"width must be a whole number of pixels in [16, {MAX_WIDTH}]; "
-                          f"got {width}")
-    height = max(1, round(width * widget.height() / max(1, widget.width())))
-    return QSize(width, height)
+def write_atomically(path: Path, data: bytes) -> None:
+    """Write to a temporary file beside ``path``, then rename it into place."""
+    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:50]}.",
+                                         suffix=".part")
+    try:
+        with os.fdopen(handle, "wb") as stream:
+            stream.write(data)
+            stream.flush()
+            os.fsync(stream.fileno())
+        os.replace(temporary, path)
+    except BaseException:
+        Path(temporary).unlink(missing_ok=True)
+        raise
 
 
-def _check_writable(path: Path) -> None:
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise ExportError(f"cannot save {path}: the folder {folder} does not exist")
+def _checked_path(raw: str | os.PathLike) -> Path:
+    text = os.fspath(raw).strip()
+    if not text:
+        raise ExportError("choose a file name ending in .png or .svg")
+    if "\0" in text:
+        raise ExportError("the file name contains a NUL character, which no file "
+                          "system allows")
+    if text.endswith(("/", os.sep)):
+        raise ExportError(f"cannot save {text}: it names a folder; add a file name")
+
+    path = Path(text).expanduser()
+    if len(path.name.encode()) > 255:
+        raise ExportError(f"cannot save {path.name[:40]}...: the file name is longer "
+                          "than the 255 bytes file systems allow")
+    try:
+        if path.is_dir():
+            raise ExportError(f"cannot save {path}: it is a folder")
+        folder = path.parent
+        if not folder.is_dir():
+            raise ExportError(f"cannot save {path}: the folder {folder} does not exist")
+    except OSError as error:
+        raise ExportError(f"cannot save {path}: {error.strerror or error}") from None
+
+    if path.suffix.lower() not in FORMATS:
+        raise ExportError(f"cannot save {path.name!r}: the name must end in .png or .svg")
     if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
         raise ExportError(f"cannot save {path}: permission denied")
+    return path
+
+
+def _target_size(widget: QWidget, width: int | None) -> QSize:
+    if width is None:
+        size = physical_size(widget)
+    elif not 16 <= width <= MAX_WIDTH:
+        raise ExportError(f"width must be a whole number of pixels in [16, {MAX_WIDTH}]; "
+                          f"got {width}")
+    else:
+        height = max(1, round(width * widget.height() / max(1, widget.width())))
+        size = QSize(width, height)
+
+    if not 1 <= size.height() <= MAX_HEIGHT:
+        raise ExportError(
+            f"the picture would be {size.width()} x {size.height()} pixels; its height "
+            f"must be at most {MAX_HEIGHT}: choose a smaller width"
+        )
+    return size
 
 
 def _render(widget: QWidget, painter: QPainter, size: QSize) -> None:
@@ -107,8 +158,11 @@ def _render(widget: QWidget, painter: QPainter, size: QSize) -> None:
     widget.render(painter, QPoint())
 
 
-def _write_png(widget: QWidget, path: Path, size: QSize) -> None:
+def _png_bytes(widget: QWidget, size: QSize) -> bytes:
     image = QImage(size, QImage.Format.Format_ARGB32)
+    if image.isNull():
+        raise ExportError(f"not enough memory for a {size.width()} x {size.height()} "
+                          "picture; choose a smaller width")
     image.fill(Qt.GlobalColor.black)
     painter = QPainter(image)
     try:
@@ -116,33 +170,41 @@ def _write_png(widget: QWidget, path: Path, size: QSize) -> None:
     finally:
         painter.end()
 
-    if not image.save(str(path), "PNG"):
-        raise ExportError(f"cannot save {path}: writing the PNG failed")
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
+    if not image.save(buffer, "PNG"):
+        raise ExportError("encoding the PNG failed")
+    return bytes(buffer.data())
 
 
-def _write_svg(widget: QWidget, path: Path, size: QSize) -> None:
+def _svg_bytes(widget: QWidget, size: QSize) -> bytes:
+    buffer = QBuffer()
+    buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
-    generator.setFileName(str(path))
+    generator.setOutputDevice(buffer)
     generator.setSize(size)
     generator.setViewBox(QRect(0, 0, size.width(), size.height()))
     generator.setTitle("Momentum Desktop")
 
     painter = QPainter()
     if not painter.begin(generator):
-        raise ExportError(f"cannot save {path}: the SVG file could not be opened")
+        raise ExportError("the SVG drawing could not be started")
     try:
         _render(widget, painter, size)
     finally:
         painter.end()
+    return bytes(buffer.data())
 
 
 class ExportImageDialog(QDialog):
     """Asks what to export (canvas or window), how wide, and where."""
 
     def __init__(self, canvas: QWidget, window: QWidget, folder: str,
+                 export: Callable[[QWidget, str, int], bool],
                  parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setWindowTitle("Export image")
+        self._export = export
         self._targets = {"canvas": canvas, "window": window}
 
         self.canvas_choice = QRadioButton("Canvas (the panes)")
@@ -181,6 +243,11 @@ class ExportImageDialog(QDialog):
         form.addRow("", hint)
         form.addRow(buttons)
         self._update_size()
+
+    def accept(self) -> None:
+        """Export; the dialog stays open (path kept) if the export was refused."""
+        if self._export(self.target, self.path, self.chosen_width):
+            super().accept()
 
     @property
     def target(self) -> QWidget:

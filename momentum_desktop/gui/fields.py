@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QLabel, QLineEdit, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QLabel, QLineEdit, QSizePolicy, QVBoxLayout, QWidget
 
 from ..core.parameters import Parameter, ParameterError
 
-__all__ = ["NumberField"]
+__all__ = ["NumberField", "TextField"]
 
 ERROR_STYLE = "QLineEdit { border: 2px solid #d62728; }"
 
@@ -32,7 +32,7 @@ class NumberField(QWidget):
         it raises ParameterError to refuse it.
     """
 
-    value_committed = Signal(float)
+    value_committed = Signal(object)
 
     def __init__(self, parameter: Parameter, value: float,
                  check: Callable[[float], None] | None = None,
@@ -47,6 +47,9 @@ class NumberField(QWidget):
         self.edit.setAccessibleName(parameter.label)
         self.error = QLabel()
         self.error.setWordWrap(True)
+        # A long message wraps inside the dock instead of widening it.
+        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.error.setMinimumWidth(120)
         self.error.setStyleSheet("color: #ff6b6b;")
         self.error.hide()
 
@@ -58,7 +61,7 @@ class NumberField(QWidget):
         self.edit.editingFinished.connect(self.commit)
 
     @property
-    def value(self) -> float:
+    def value(self) -> float | tuple[float, float]:
         """The value in force: the last one that passed every check."""
         return self._value
 
@@ -86,7 +89,7 @@ class NumberField(QWidget):
         self._clear_error()
         if value != self._value:
             self._value = value
-            self.value_committed.emit(float(value))
+            self.value_committed.emit(value)
 
     def show_error(self, message: str) -> None:
         """Show why the entry was refused; the value in force does not change."""
@@ -100,9 +103,66 @@ class NumberField(QWidget):
         self.edit.setStyleSheet("")
 
 
-def _format(value: float) -> str:
+def _format(value: float | tuple[float, float]) -> str:
+    if isinstance(value, tuple):
+        return ", ".join(f"{v:.10g}" for v in value)
     return f"{value:.10g}"
 
 
 def _sentence(message: str) -> str:
     return message[:1].upper() + message[1:] + ("" if message.endswith(".") else ".")
+
+
+class TextField(QWidget):
+    """A line of text (an expression), committed on Enter or when focus leaves.
+
+    The owner checks the text and calls :meth:`show_error` to refuse it; the text
+    stays for the user to correct, and the value in force is unchanged.
+    """
+
+    text_committed = Signal(str)
+
+    def __init__(self, label: str, tooltip: str, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.edit = QLineEdit()
+        self.edit.setToolTip(tooltip)
+        self.edit.setAccessibleName(label)
+        self.edit.setPlaceholderText("e.g. x^2 + 10*sin(y)")
+        self.error = QLabel()
+        self.error.setWordWrap(True)
+        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+        self.error.setMinimumWidth(120)
+        self.error.setStyleSheet("color: #ff6b6b;")
+        self.error.hide()
+        self._committed = ""
+
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(QLabel(label))
+        layout.addWidget(self.edit)
+        layout.addWidget(self.error)
+        self.edit.editingFinished.connect(self._commit)
+
+    @property
+    def error_text(self) -> str:
+        """The message shown for the last refused text, or empty."""
+        return self.error.text() if not self.error.isHidden() else ""
+
+    def set_text(self, text: str) -> None:
+        """Show text set from elsewhere (no signal), clearing any error."""
+        self._committed = text
+        self.edit.setText(text)
+        self.error.hide()
+        self.edit.setStyleSheet("")
+
+    def show_error(self, message: str) -> None:
+        """Show why the text was refused."""
+        self.error.setText(_sentence(message))
+        self.error.show()
+        self.edit.setStyleSheet(ERROR_STYLE)
+
+    def _commit(self) -> None:
+        text = self.edit.text().strip()
+        if text != self._committed or self.error_text:
+            self.text_committed.emit(text)

@@ -4,30 +4,38 @@ from __future__ import annotations
 
 import logging
 from dataclasses import replace
+from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QMainWindow, QMessageBox, QWidget
+from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
 
 from ..core.contours import ContourField, contour_field
 from ..core.parameters import ParameterError
+from ..core.optimizers import OPTIMIZERS
 from ..core.session import (
+    RunConfig,
     Session,
     check_session,
     default_session,
+    momentum_comparison,
     suggested_hyperparameters,
 )
 from ..core.simulation import Chunk
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
-from .docks import PlaybackDock, RunsDock, SurfaceDock
+from .docks import PlaybackDock, SurfaceDock
+from .runs_dock import RunsDock
 from .export import ExportError, ExportImageDialog, export_image
 from .worker import SimulationRunner
 
 __all__ = ["MainWindow"]
 
 log = logging.getLogger(__name__)
+
+DEFAULT_EXPRESSION = "x^2 + 10*y^2 + 3*sin(2*x)"
+"""What 'Custom expression' shows first: a valley with ripples, easy to edit."""
 
 
 class MainWindow(QMainWindow):
@@ -55,8 +63,12 @@ class MainWindow(QMainWindow):
 
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
+        # Errors come and go on the left of the status bar; how the runs ended stays
+        # on the right, so one never hides the other.
+        self.summary = QLabel()
+        self.statusBar().addPermanentWidget(self.summary)
         self.surface_dock = SurfaceDock()
-        self.runs_dock = RunsDock()
+        self.runs_dock = RunsDock(self._apply_run_change)
         self.playback_dock = PlaybackDock()
         for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
             self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
@@ -91,23 +103,31 @@ class MainWindow(QMainWindow):
         self.playback_dock.show_session(session)
         self.restart(play)
 
-    def edit_session(self, **changes: object) -> bool:
-        """Apply a change to the session and replay; False (and a message) if refused."""
+    def edit_session(self, **changes: object) -> str | None:
+        """Apply a change to the session and replay.
+
+        Returns None when applied, else the reason it was refused (also shown in the
+        status bar); the session in force is then unchanged.
+        """
+        return self._try(lambda: self.session.edited(**changes))
+
+    def _try(self, make: Callable[[], Session]) -> str | None:
         try:
-            session = self.session.edited(**changes)
+            session = make()
         except ParameterError as error:
             self.statusBar().showMessage(str(error), 8000)
             log.info("edit refused: %s", error)
-            return False
+            return str(error)
 
         self.apply_session(session, play=True)
-        return True
+        return None
 
     # ----- playback ------------------------------------------------------------
 
     def restart(self, play: bool = True) -> None:
         """Throw away the trajectories and stream the session again from step 0."""
         self.trajectories = [Trajectory() for _ in self.session.runs]
+        self.summary.clear()
         self.canvas.clear_trajectories()
         self.finished = False
 
@@ -141,7 +161,7 @@ class MainWindow(QMainWindow):
             f"{run.title()}: {t.status.describe()}"
             for run, t in zip(self.session.runs, self.trajectories)
         )
-        self.statusBar().showMessage(summary)
+        self.summary.setText(summary)
         self.playback_finished.emit()
 
     def _on_failed(self, message: str) -> None:
@@ -152,10 +172,8 @@ class MainWindow(QMainWindow):
 
     def open_export_dialog(self) -> ExportImageDialog:
         """Ask what to export and where; the export runs when the dialog is accepted."""
-        dialog = ExportImageDialog(self.canvas, self, self.export_folder, self)
-        dialog.accepted.connect(lambda: self.export_image(
-            dialog.target, dialog.path, dialog.chosen_width
-        ))
+        dialog = ExportImageDialog(self.canvas, self, self.export_folder,
+                                   self.export_image, self)
         dialog.open()
         return dialog
 
@@ -168,7 +186,7 @@ class MainWindow(QMainWindow):
             self.show_error("Export failed", str(error))
             return False
 
-        self.export_folder = str(Path(path).resolve().parent)
+        self.export_folder = str(Path(path).expanduser().resolve().parent)
         self.statusBar().showMessage(
             f"Saved {path} ({size.width()} x {size.height()} px)", 8000
         )
@@ -191,24 +209,81 @@ class MainWindow(QMainWindow):
         self.runner.shutdown()
         super().closeEvent(event)
 
+    def event(self, event: QEvent) -> bool:
+        """Also stop the worker when the window is deleted without being closed."""
+        if event.type() == QEvent.Type.DeferredDelete:
+            self.runner.shutdown()
+        return super().event(event)
+
     def _connect_docks(self) -> None:
         surface, runs, playback = self.surface_dock, self.runs_dock, self.playback_dock
 
         surface.surface_chosen.connect(self._choose_surface)
         surface.parameter_committed.connect(self._edit_surface_parameter)
+        surface.expression_committed.connect(self._edit_expression)
+        surface.domain_committed.connect(self._edit_domain)
         surface.start_committed.connect(lambda x, y: self.edit_session(start=(x, y)))
         surface.start_reset.connect(lambda: self.edit_session(start=None))
         self.canvas.start_clicked.connect(self._start_clicked)
 
-        runs.hyperparameter_committed.connect(self._edit_hyperparameter)
+        runs.run_added.connect(self.add_run)
+        runs.run_removed.connect(self.remove_run)
+        runs.layout_chosen.connect(lambda layout: self.edit_session(layout=layout))
+        runs.comparison_requested.connect(self.show_momentum_comparison)
+
         playback.play_clicked.connect(self.toggle_play)
         playback.restart_clicked.connect(lambda: self.restart(play=True))
         playback.steps_committed.connect(lambda steps: self.edit_session(steps=steps))
         playback.speed_chosen.connect(lambda speed: self.edit_session(speed=speed))
 
+    # ----- runs ----------------------------------------------------------------
+
+    def add_run(self) -> str | None:
+        """Add a momentum run with settings that suit the surface."""
+        surface = self.session.make_surface()
+        run = RunConfig("momentum", suggested_hyperparameters(surface, "momentum"))
+        return self.edit_session(runs=self.session.runs + (run,))
+
+    def remove_run(self, index: int) -> str | None:
+        """Remove run ``index``; the last run stays."""
+        runs = self.session.runs[:index] + self.session.runs[index + 1:]
+        return self.edit_session(runs=runs)
+
+    def show_momentum_comparison(self) -> None:
+        """Momentum rates 0, 0.5, 0.9 and 0.99 side by side on the valley."""
+        self.apply_session(momentum_comparison(), play=True)
+
+    def _apply_run_change(self, index: int, changes: dict) -> str | None:
+        """Apply one editor's change to run ``index``; the reason if refused."""
+        run = self.session.runs[index]
+        if "optimizer" in changes:
+            return self._try(lambda: self.session.with_run(
+                index, optimizer=changes["optimizer"],
+                hyperparameters=self._carried_over(run, changes["optimizer"])))
+        if "hyperparameters" in changes:
+            merged = dict(run.hyperparameters, **changes["hyperparameters"])
+            return self._try(lambda: self.session.with_run(index, hyperparameters=merged))
+        if "own_start" in changes:
+            start = self.session.start_point() if changes["own_start"] else None
+            return self._try(lambda: self.session.with_run(index, start=start))
+        return self._try(lambda: self.session.with_run(index, **changes))
+
+    def _carried_over(self, run: RunConfig, optimizer: str) -> dict[str, object]:
+        """Settings for a run switching optimizer: the surface's suggestion, plus the
+        momentum rate where both optimizers have one."""
+        settings = suggested_hyperparameters(self.session.make_surface(), optimizer)
+        names = {p.name for p in OPTIMIZERS[optimizer].hyperparameters}
+        if "momentum" in names and run.hyperparameters.get("momentum"):
+            settings["momentum"] = run.hyperparameters["momentum"]
+        return settings
+
+    # ----- surface -------------------------------------------------------------
+
     def _choose_surface(self, key: str) -> None:
         """Switch surface, with the learning rates and steps that suit it."""
-        candidate = replace(self.session, surface=key, surface_params={}, start=None)
+        expression = self.session.expression or DEFAULT_EXPRESSION
+        candidate = replace(self.session, surface=key, surface_params={}, start=None,
+                            expression=expression)
         try:
             surface = candidate.make_surface()
         except ParameterError as error:
@@ -221,21 +296,31 @@ class MainWindow(QMainWindow):
             for run in self.session.runs
         )
         self.edit_session(surface=key, surface_params={}, start=None, runs=runs,
-                          steps=surface.default_steps)
+                          expression=expression, steps=surface.default_steps)
 
     def _edit_surface_parameter(self, name: str, value: float) -> None:
         params = dict(self.session.make_surface().params, **{name: value})
         self.edit_session(surface_params=params)
 
-    def _edit_hyperparameter(self, index: int, name: str, value: float) -> None:
-        run = self.session.runs[index]
-        changed = type(run)(run.optimizer, dict(run.hyperparameters, **{name: value}),
-                            run.label, run.color)
-        runs = self.session.runs[:index] + (changed,) + self.session.runs[index + 1:]
-        self.edit_session(runs=runs)
+    def _edit_expression(self, text: str) -> None:
+        runs = tuple(replace(run, start=None) for run in self.session.runs)
+        error = self.edit_session(expression=text, start=None, runs=runs)
+        if error is not None:
+            self.surface_dock.expression.show_error(error)
 
-    def _start_clicked(self, x: float, y: float) -> None:
-        self.edit_session(start=(round(x, 4), round(y, 4)))
+    def _edit_domain(self, domain: tuple[float, float, float, float]) -> None:
+        runs = tuple(replace(run, start=None) for run in self.session.runs)
+        error = self.edit_session(domain=domain, start=None, runs=runs)
+        if error is not None:
+            self.surface_dock.domain_fields[0].show_error(error)
+
+    def _start_clicked(self, x: float, y: float, run: int) -> None:
+        """A click sets the shared start, or the clicked run's own start if it has one."""
+        point = (round(x, 4), round(y, 4))
+        if run >= 0 and self.session.runs[run].start is not None:
+            self._try(lambda: self.session.with_run(run, start=point))
+        else:
+            self.edit_session(start=point)
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
@@ -261,6 +346,14 @@ class MainWindow(QMainWindow):
         frame.triggered.connect(self.canvas.frame_domain)
         for action in (play, restart, frame):
             play_menu.addAction(action)
+
+        scenarios = self.menuBar().addMenu("&Scenarios")
+        lesson = QAction("&GD vs momentum on the valley", self)
+        lesson.triggered.connect(lambda: self.apply_session(default_session(), play=True))
+        compare = QAction("&Four momentum rates", self)
+        compare.triggered.connect(self.show_momentum_comparison)
+        scenarios.addAction(lesson)
+        scenarios.addAction(compare)
 
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.surface_dock, self.runs_dock, self.playback_dock):

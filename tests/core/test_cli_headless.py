@@ -87,8 +87,8 @@ def test_surface_parameters_and_noise_with_seed_repeat(capsys):
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["run", "--lr", "-1"], "--lr: learning rate must be a number >= 0; got -1"),
-        (["run", "--optimizer", "momentum", "--momentum", "1"], r"in [0, 1); got 1"),
+        (["run", "--lr", "-1"], "--lr: learning rate must be a number >= 0; got '-1'"),
+        (["run", "--optimizer", "momentum", "--momentum", "1"], "in [0, 1); got '1'"),
         (["run", "--optimizer", "gd", "--alpha", "0.5"], "--alpha does not apply to gd"),
         (["run", "--optimizer", "nesterov", "--momentum", "0"], "Nesterov momentum needs"),
         (["run", "--optimizer", "adam", "--betas", "0.9"], "like 0.9,0.999"),

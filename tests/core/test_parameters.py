@@ -33,8 +33,17 @@ def test_parse_names_the_bad_text():
 
 
 def test_parse_refuses_negative_learning_rate_and_says_what_is_allowed():
-    with pytest.raises(ParameterError, match=r"must be a number >= 0; got -1$"):
+    with pytest.raises(ParameterError, match=r"must be a number >= 0; got '-1'$"):
         LR.parse("-1")
+
+
+def test_messages_quote_what_was_typed_and_huge_numbers_do_not_crash():
+    with pytest.raises(ParameterError, match=r"got '1e309'"):
+        LR.parse("1e309")
+    with pytest.raises(ParameterError, match=r"got '1000000000000"):
+        STEPS.parse("1" + "0" * 400)
+    assert STEPS.parse("1e2") == 100 and STEPS.parse("100.0") == 100
+    assert math.copysign(1.0, LR.parse("-0")) == 1.0
 
 
 def test_integer_parameters_refuse_fractions_and_zero():

@@ -92,3 +92,49 @@ def test_export_dialog_writes_the_chosen_target_at_the_chosen_width(window, tmp_
     image = QImage(str(tmp_path / "from-dialog.png"))
     assert image.width() == 640
     assert image.height() == round(640 * window.height() / window.width())
+
+
+def test_a_failed_write_keeps_the_earlier_file_and_leaves_no_part(window, tmp_path,
+                                                                  monkeypatch):
+    import os
+
+    path = tmp_path / "keep.png"
+    assert window.export_image(window.canvas, str(path), 400)
+    before = path.read_bytes()
+
+    def full_disk(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", full_disk)
+    assert not window.export_image(window.canvas, str(path), 1200)
+
+    assert path.read_bytes() == before
+    assert [p.name for p in tmp_path.iterdir()] == ["keep.png"]
+    texts = [w.text() for w in window.findChildren(QMessageBox) if w.isVisible()]
+    assert any("No space left on device" in t for t in texts)
+
+
+def test_names_no_file_system_takes_are_refused_before_writing(window, tmp_path):
+    refused = {
+        str(tmp_path / ("c" * 300 + ".png")): "longer than the 255 bytes",
+        str(tmp_path / "nul\0evil.png"): "NUL character",
+        str(tmp_path / "shot.png") + "/": "it names a folder",
+        "": "choose a file name",
+    }
+    for path, reason in refused.items():
+        assert not window.export_image(window.canvas, path, 400)
+        texts = [w.text() for w in window.findChildren(QMessageBox) if w.isVisible()]
+        assert any(reason in t for t in texts), (path, texts)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_dialog_stays_open_with_the_path_when_the_export_is_refused(window, tmp_path):
+    dialog = window.open_export_dialog()
+    dialog.path_edit.setText(str(tmp_path / "missing" / "x.png"))
+    dialog.accept()
+
+    assert dialog.isVisible()
+    assert dialog.path == str(tmp_path / "missing" / "x.png")
+    dialog.path_edit.setText(str(tmp_path / "x.svg"))
+    dialog.accept()
+    assert not dialog.isVisible() and (tmp_path / "x.svg").exists()

@@ -138,10 +138,10 @@ def test_a_parameter_change_restarts_at_once_with_the_new_value(window, qtbot):
 @pytest.mark.parametrize(
     ("field_name", "text", "message"),
     [
-        ("lr", "-1", "Learning rate must be a number >= 0; got -1."),
+        ("lr", "-1", "Learning rate must be a number >= 0; got '-1'."),
         ("lr", "fast", "Learning rate must be a number >= 0; got 'fast'."),
-        ("momentum", "1", "Momentum rate must be a number in [0, 1); got 1."),
-        ("momentum", "nan", "Momentum rate must be a number in [0, 1); got nan."),
+        ("momentum", "1", "Momentum rate must be a number in [0, 1); got '1'."),
+        ("momentum", "nan", "Momentum rate must be a number in [0, 1); got 'nan'."),
     ],
 )
 def test_bad_hyperparameters_are_refused_at_the_field(window, field_name, text, message):
@@ -244,3 +244,32 @@ def test_panning_one_pane_moves_the_others(window):
     assert x_low <= -2.0 + 1e-6 and x_high >= 1.0 - 1e-6
     assert y_low <= -1.0 + 1e-6 and y_high >= 2.0 - 1e-6
     assert x_high - x_low < 6 and y_high - y_low < 6
+
+
+def test_the_view_stays_framed_across_many_edits_and_divergences(fast_window, qtbot):
+    field = fast_window.runs_dock.fields[0]["lr"]
+    for value in ("0.5", "0.036", "0.05", "0.02", "0.5", "0.036"):
+        with qtbot.waitSignal(fast_window.playback_finished, timeout=20_000):
+            field.edit.setText(value)
+            field.edit.editingFinished.emit()
+    qtbot.wait(50)
+
+    for pane in fast_window.canvas.panes:
+        (x_low, x_high), (y_low, y_high) = pane.plot.vb.viewRange()
+        assert -5.01 <= x_low and x_high <= 5.01 and y_high - y_low < 20
+
+
+def test_a_run_started_at_the_minimum_has_converged_at_step_0(fast_window, qtbot):
+    with qtbot.waitSignal(fast_window.playback_finished, timeout=20_000):
+        fast_window.edit_session(start=(0.0, 0.0))
+    for trajectory in fast_window.trajectories:
+        assert len(trajectory) == 1
+        assert trajectory.status.describe() == "converged at step 0"
+
+
+def test_deleting_the_window_without_closing_it_stops_the_worker(qtbot):
+    main = MainWindow()
+    main.show()
+    runner = main.runner
+    main.deleteLater()
+    qtbot.waitUntil(lambda: not runner.running, timeout=5000)
