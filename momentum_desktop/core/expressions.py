@@ -195,17 +195,20 @@ def _suggest_start(surface: ExpressionSurface) -> tuple[tuple[float, float], flo
     norm = np.hypot(gx, gy)
 
     preferred = (d.x_min + 0.2 * (d.x_max - d.x_min), d.y_max - 0.2 * (d.y_max - d.y_min))
-    usable = np.isfinite(values) & np.isfinite(norm)
-    if not usable.any():
+    defined = np.isfinite(values) & np.isfinite(norm)
+    if not defined.any():
         return preferred, 1e-3
 
+    # Steer clear of cliffs (near a log's or a square root's edge, say), where the
+    # gradient is far steeper than is typical for the surface.
+    typical = float(np.median(norm[defined])) or 1.0
+    usable = defined & (norm <= 4 * typical)
     distance = np.hypot(grid_x - preferred[0], grid_y - preferred[1])
     distance[~usable] = np.inf
     j, i = np.unravel_index(np.argmin(distance), distance.shape)
     start = (float(round(xs[i], 6)), float(round(ys[j], 6)))
 
-    typical = float(np.median(norm[usable & (norm > 0)])) if (norm[usable] > 0).any() else 1.0
-    rate = d.span / 50 / typical
+    rate = d.span / 100 / typical
     return start, float(f"{rate:.1g}")
 
 

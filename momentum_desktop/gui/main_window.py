@@ -23,6 +23,7 @@ from ..core.session import (
     suggested_hyperparameters,
 )
 from ..core.simulation import Chunk
+from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
@@ -70,8 +71,9 @@ class MainWindow(QMainWindow):
         self.surface_dock = SurfaceDock()
         self.runs_dock = RunsDock(self._apply_run_change)
         self.playback_dock = PlaybackDock()
-        for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
-            self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.surface_dock)
+        self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.playback_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
 
         self.runner = SimulationRunner(self)
         self.runner.batch_ready.connect(self._on_batch)
@@ -157,11 +159,7 @@ class MainWindow(QMainWindow):
     def _on_finished(self) -> None:
         self.finished = True
         self._set_playing(False)
-        summary = "; ".join(
-            f"{run.title()}: {t.status.describe()}"
-            for run, t in zip(self.session.runs, self.trajectories)
-        )
-        self.summary.setText(summary)
+        self.summary.setText(_summary(self.trajectories))
         self.playback_finished.emit()
 
     def _on_failed(self, message: str) -> None:
@@ -290,29 +288,38 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage(str(error), 8000)
             return
 
-        runs = tuple(
+        self.edit_session(surface=key, surface_params={}, start=None,
+                          runs=self._suited_runs(surface), expression=expression,
+                          steps=surface.default_steps)
+
+    def _suited_runs(self, surface: Surface) -> tuple[RunConfig, ...]:
+        """The runs, starting together, with learning rates that suit ``surface``."""
+        return tuple(
             replace(run, start=None, hyperparameters=dict(
                 run.hyperparameters, **suggested_hyperparameters(surface, run.optimizer)))
             for run in self.session.runs
         )
-        self.edit_session(surface=key, surface_params={}, start=None, runs=runs,
-                          expression=expression, steps=surface.default_steps)
 
     def _edit_surface_parameter(self, name: str, value: float) -> None:
         params = dict(self.session.make_surface().params, **{name: value})
         self.edit_session(surface_params=params)
 
     def _edit_expression(self, text: str) -> None:
-        runs = tuple(replace(run, start=None) for run in self.session.runs)
-        error = self.edit_session(expression=text, start=None, runs=runs)
+        error = self._edit_custom_surface(expression=text)
         if error is not None:
             self.surface_dock.expression.show_error(error)
 
     def _edit_domain(self, domain: tuple[float, float, float, float]) -> None:
-        runs = tuple(replace(run, start=None) for run in self.session.runs)
-        error = self.edit_session(domain=domain, start=None, runs=runs)
+        error = self._edit_custom_surface(domain=domain)
         if error is not None:
             self.surface_dock.domain_fields[0].show_error(error)
+
+    def _edit_custom_surface(self, **changes: object) -> str | None:
+        """A new expression or domain, with a start and learning rates that suit it."""
+        def make() -> Session:
+            candidate = self.session.edited(start=None, **changes)
+            return candidate.edited(runs=self._suited_runs(candidate.make_surface()))
+        return self._try(make)
 
     def _start_clicked(self, x: float, y: float, run: int) -> None:
         """A click sets the shared start, or the clicked run's own start if it has one."""
@@ -378,3 +385,14 @@ class MainWindow(QMainWindow):
 
     def _colors(self) -> list[str]:
         return [self.session.color_of(i) for i in range(len(self.session.runs))]
+
+
+def _summary(trajectories: list[Trajectory]) -> str:
+    """How the runs ended, in a few words: ``2 finished after 60 steps, 1 diverged``."""
+    counts: dict[str, int] = {}
+    for trajectory in trajectories:
+        words = trajectory.status.describe()
+        if trajectory.status.state.value in ("converged", "diverged"):
+            words = trajectory.status.state.value
+        counts[words] = counts.get(words, 0) + 1
+    return "Runs: " + ", ".join(f"{n} {words}" for words, n in counts.items())

@@ -245,6 +245,7 @@ class RunsDock(QDockWidget):
         column.addStretch(1)
         scroll = QScrollArea()
         scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setWidget(body)
         self.setWidget(scroll)
 
@@ -270,6 +271,7 @@ class RunsDock(QDockWidget):
         self._shown = session
         for editor in self.editors:
             self._editors_box.removeWidget(editor)
+            editor.hide()  # deleteLater waits for the event loop; hide it now
             editor.deleteLater()
         self.editors = []
         for index, run in enumerate(session.runs):
