@@ -10,12 +10,12 @@ import logging
 import math
 import os
 import sys
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from .core.files import write_atomically
 from .core.optimizers import OPTIMIZERS, check_hyperparameters
 from .core.parameters import Parameter, ParameterError
 from .core.session import NOISE, SEED, STEPS
@@ -167,7 +167,7 @@ def _run(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        _write_atomically(output, text)
+        write_atomically(output, text)
         log.info("wrote %s", output)
     print(f"{spec.optimizer}: {trajectory.status.describe()}", file=sys.stderr)
     return 0
@@ -292,18 +292,6 @@ def _format_trajectory(trajectory: Trajectory, form: str, surface: Surface,
         ],
     }
     return json.dumps(document, indent=1) + "\n"
-
-
-def _write_atomically(path: Path, text: str) -> None:
-    """Write to a temporary file beside ``path``, then rename: never half a file."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(handle, "w", newline="") as stream:
-            stream.write(text)
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 # ----- list --------------------------------------------------------------------------

@@ -44,20 +44,49 @@ class RunLook:
     color: str
 
 
+class Readout(pg.LabelItem):
+    """A label whose text never widens its column: long lines are cut at the edge.
+
+    pyqtgraph's LabelItem makes its minimum width the width of its text, so a long
+    readout or title in a narrow pane pushed the neighbouring panes off the canvas,
+    or made panes of unequal widths.
+    """
+
+    def updateMin(self) -> None:  # noqa: N802 - pyqtgraph's name
+        bounds = self.itemRect()
+        self.setMinimumWidth(0)
+        self.setMinimumHeight(bounds.height())
+        self._sizeHint = {
+            Qt.SizeHint.MinimumSize: (0, bounds.height()),
+            Qt.SizeHint.PreferredSize: (0, bounds.height()),
+            Qt.SizeHint.MaximumSize: (-1, -1),
+            Qt.SizeHint.MinimumDescent: (0, 0),
+        }
+        self.updateGeometry()
+
+
 class RunArtist:
     """The items that draw one run in a pane: its start, path, dots and current point."""
 
     def __init__(self, plot: pg.PlotItem, look: RunLook) -> None:
         self.look = look
-        self.start = pg.ScatterPlotItem(symbol="o", size=12, brush=None,
-                                        pen=pg.mkPen(look.color, width=2))
-        self.path = pg.PlotCurveItem(pen=pg.mkPen(look.color, width=2), name=look.title)
-        self.dots = pg.ScatterPlotItem(size=5, pen=None, brush=pg.mkBrush(look.color))
-        self.current = pg.ScatterPlotItem(symbol="o", size=11, brush=pg.mkBrush(look.color),
-                                          pen=pg.mkPen("w", width=1.5))
+        self.start = pg.ScatterPlotItem(symbol="o", size=12, brush=None)
+        self.path = pg.PlotCurveItem(name=look.title)
+        self.dots = pg.ScatterPlotItem(size=5, pen=None)
+        self.current = pg.ScatterPlotItem(symbol="o", size=11, pen=pg.mkPen("w", width=1.5))
+        self.set_look(look)
         for z, item in enumerate((self.start, self.path, self.dots, self.current)):
             item.setZValue(10 + z)
             plot.addItem(item)
+
+    def set_look(self, look: RunLook) -> None:
+        """Name and colour the run's items."""
+        self.look = look
+        self.start.setPen(pg.mkPen(look.color, width=2))
+        self.path.setPen(pg.mkPen(look.color, width=2))
+        self.path.opts["name"] = look.title
+        self.dots.setBrush(pg.mkBrush(look.color))
+        self.current.setBrush(pg.mkBrush(look.color))
 
     def set_start(self, start: tuple[float, float]) -> None:
         """Mark where the run begins."""
@@ -90,10 +119,13 @@ class SurfacePane:
 
     def __init__(self, layout: pg.GraphicsLayout, row: int, column: int,
                  looks: Sequence[RunLook], legend: bool) -> None:
-        self.plot: pg.PlotItem = layout.addPlot(row=row, col=column)
-        self.readout = pg.LabelItem(justify="left", size="9pt")
+        self.title = Readout(justify="center", size="11pt")
+        self.title.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
+        layout.addItem(self.title, row=row, col=column)
+        self.plot: pg.PlotItem = layout.addPlot(row=row + 1, col=column)
+        self.readout = Readout(justify="left", size="9pt")
         self.readout.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Fixed)
-        layout.addItem(self.readout, row=row + 1, col=column)
+        layout.addItem(self.readout, row=row + 2, col=column)
 
         self.plot.setAspectLocked(True)
         self.plot.hideButtons()
@@ -111,13 +143,27 @@ class SurfacePane:
             item.setZValue(z)
             self.plot.addItem(item)
 
+        self.legend = None
         if legend:
             self.legend = self.plot.addLegend(offset=(8, 8), labelTextSize="9pt",
                                               brush=pg.mkBrush(20, 22, 28, 200))
         self.artists = [RunArtist(self.plot, look) for look in looks]
+        self.show_looks(looks)
+
+        grid = layout.layout
+        grid.setRowStretchFactor(row, 0)
+        grid.setRowStretchFactor(row + 1, 1)
+        grid.setRowStretchFactor(row + 2, 0)
+
+    def show_looks(self, looks: Sequence[RunLook]) -> None:
+        """Title a single run's pane, or list every run in the legend."""
+        if self.legend is not None:
+            self.legend.clear()
+            for artist in self.artists:
+                self.legend.addItem(artist.path, artist.look.title)
+            return
         if len(looks) == 1:
-            self.plot.setTitle(html.escape(looks[0].title), color=looks[0].color,
-                               size="11pt")
+            self.title.setText(html.escape(looks[0].title), color=looks[0].color)
 
     def set_field(self, field: ContourField, lookup: np.ndarray) -> None:
         """Show the surface: shading on the shared colour scale, and isolines.
@@ -169,8 +215,12 @@ class Canvas(pg.GraphicsLayoutWidget):
         looks = [RunLook(t, c) for t, c in zip(titles, colors)]
         if looks == self._looks and layout == self.layout_name:
             return
+        same_shape = len(looks) == len(self._looks) and layout == self.layout_name
         self._looks, self.layout_name = looks, layout
-        self._rebuild()
+        if same_shape:
+            self._restyle()
+        else:
+            self._rebuild()
 
     def set_surface(self, surface: Surface, field: ContourField) -> None:
         """Show a new surface in every pane and frame its domain."""
@@ -226,11 +276,18 @@ class Canvas(pg.GraphicsLayoutWidget):
         else:
             columns = _columns(len(looks))
             self.panes = [
-                SurfacePane(self.ci, 2 * (i // columns), i % columns, [look], legend=False)
+                SurfacePane(self.ci, 3 * (i // columns), i % columns, [look], legend=False)
                 for i, look in enumerate(looks)
             ]
+            # Equal columns whatever the titles' lengths: panes of different widths
+            # would show different ranges of the same, aspect-locked surface.
             for column in range(columns):
                 self.ci.layout.setColumnStretchFactor(column, 1)
+                self.ci.layout.setColumnPreferredWidth(column, 1)
+                self.ci.layout.setColumnMinimumWidth(column, 1)
+
+        # Clearing the layout lets it shrink to its preferred size; fill the view again.
+        self.ci.setGeometry(self.range)
 
         self.artists = [artist for pane in self.panes for artist in pane.artists]
         for pane in self.panes:
@@ -240,6 +297,13 @@ class Canvas(pg.GraphicsLayoutWidget):
         if self._field is not None:
             self.set_surface(self._surface, self._field)
         self.set_starts(self._starts)
+
+    def _restyle(self) -> None:
+        """New titles and colours on the panes and artists already there."""
+        for artist, look in zip(self.artists, self._looks):
+            artist.set_look(look)
+        for pane in self.panes:
+            pane.show_looks([artist.look for artist in pane.artists])
 
     def _follow(self, source: SurfacePane) -> None:
         """Give every pane the view the user just panned or zoomed one pane to.
@@ -284,7 +348,9 @@ def _readout(trajectory: Trajectory, look: RunLook, playing: bool,
     else:
         words = status.describe()
 
-    name = (f'<span style="color:{look.color}">{html.escape(look.title)}</span> &nbsp; '
-            if named else "")
-    return (f"{name}step {step} &nbsp; x = {x:.4g} &nbsp; y = {y:.4g} &nbsp; "
+    if named:  # one line per run under the overlaid pane
+        name = f'<span style="color:{look.color}">{html.escape(look.title)}</span>'
+        return (f"{name} &nbsp; step {step} &nbsp; x = {x:.4g} &nbsp; y = {y:.4g} &nbsp; "
+                f"loss = {loss:.4g} &nbsp; <b>{words}</b>")
+    return (f"step {step} &nbsp; x = {x:.4g} &nbsp; y = {y:.4g}<br>"
             f"loss = {loss:.4g} &nbsp; <b>{words}</b>")

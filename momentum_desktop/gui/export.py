@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -27,12 +26,13 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ..core.files import write_atomically
+
 __all__ = [
     "ExportError",
     "ExportImageDialog",
     "export_image",
     "physical_size",
-    "write_atomically",
 ]
 
 log = logging.getLogger(__name__)
@@ -80,21 +80,6 @@ def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = N
 
     log.info("exported %s picture %dx%d to %s", kind, size.width(), size.height(), path)
     return size
-
-
-def write_atomically(path: Path, data: bytes) -> None:
-    """Write to a temporary file beside ``path``, then rename it into place."""
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:50]}.",
-                                         suffix=".part")
-    try:
-        with os.fdopen(handle, "wb") as stream:
-            stream.write(data)
-            stream.flush()
-            os.fsync(stream.fileno())
-        os.replace(temporary, path)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
 
 
 def _checked_path(raw: str | os.PathLike) -> Path:

@@ -122,3 +122,19 @@ def test_an_expression_session_builds_its_surface_and_refuses_bad_text():
     assert surface.domain.describe() == "x in [-2, 2], y in [-1, 1]"
     with pytest.raises(ParameterError, match="unknown name 'z'"):
         session.edited(expression="x + z")
+
+
+def test_files_written_atomically_get_ordinary_permissions(tmp_path):
+    import os
+    import stat
+
+    from momentum_desktop.core.files import write_atomically
+
+    umask = os.umask(0o022)
+    try:
+        write_atomically(tmp_path / "a.csv", "x\n")
+    finally:
+        os.umask(umask)
+    assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644
+    assert (tmp_path / "a.csv").read_text() == "x\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]

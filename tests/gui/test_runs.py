@@ -27,6 +27,9 @@ def test_adding_and_removing_runs_changes_the_panes(fast_window, qtbot):
     assert len(fast_window.session.runs) == 3
     assert len(fast_window.canvas.panes) == 3 and len(dock.editors) == 3
     assert fast_window.session.runs[2].optimizer == "momentum"
+    qtbot.wait(20)
+    heights = [pane.plot.vb.height() for pane in fast_window.canvas.panes]
+    assert min(heights) > 0.5 * fast_window.canvas.height()  # the panes fill the canvas
 
     for _ in range(MAX_RUNS - 3):
         finish(qtbot, fast_window, dock.add_button.click)
@@ -47,7 +50,7 @@ def test_switching_a_runs_optimizer_shows_its_hyperparameters(fast_window, qtbot
     assert run.optimizer == "adam"
     fields = fast_window.runs_dock.fields[0]
     assert set(fields) == {"lr", "betas", "eps", "weight_decay", "amsgrad"}
-    assert "Adam" in fast_window.canvas.panes[0].plot.titleLabel.text
+    assert "Adam" in fast_window.canvas.panes[0].title.text
 
     before = fast_window.session
     commit(fields["betas"], "0.9")
@@ -98,7 +101,7 @@ def test_the_comparison_shows_slow_good_and_overshooting_runs(fast_window, qtbot
         dataclasses.replace(momentum_comparison(), speed=math.inf)))
 
     assert len(fast_window.canvas.panes) == 4
-    titles = [p.plot.titleLabel.text for p in fast_window.canvas.panes]
+    titles = [p.title.text for p in fast_window.canvas.panes]
     assert [t.split("beta=")[1].rstrip(")") for t in titles] == ["0", "0.5", "0.9", "0.99"]
     distance = [float(np.linalg.norm(t.positions[-1])) for t in fast_window.trajectories]
     assert distance[0] > 1 and distance[1] > 1 and distance[2] < 1e-2 and distance[3] > 0.5
@@ -111,7 +114,7 @@ def test_gradient_noise_makes_a_reproducible_stochastic_run(fast_window, qtbot):
 
     finish(qtbot, fast_window, lambda: commit(editor.noise, "0.5"))
     first = fast_window.trajectories[1].positions.copy()
-    assert "noise=0.5" in fast_window.canvas.panes[1].plot.titleLabel.text
+    assert "noise=0.5" in fast_window.canvas.panes[1].title.text
     finish(qtbot, fast_window, lambda: commit(editor.seed, "4"))
     other_seed = fast_window.trajectories[1].positions.copy()
     finish(qtbot, fast_window, lambda: commit(editor.seed, "0"))

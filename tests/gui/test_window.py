@@ -41,8 +41,8 @@ def expected_color(window: MainWindow, x: float, y: float) -> tuple[int, int, in
 def test_two_panes_show_the_same_surface_colour_scale_and_minimum(window, qtbot):
     left, right = window.canvas.panes
 
-    assert "Gradient descent" in left.plot.titleLabel.text
-    assert "Momentum" in right.plot.titleLabel.text
+    assert "Gradient descent" in left.title.text
+    assert "Momentum" in right.title.text
     assert np.array_equal(left.image.image, right.image.image, equal_nan=True)
     assert left.image.levels.tolist() == right.image.levels.tolist()
     assert len(left.isolines.xData) > 100
@@ -132,7 +132,7 @@ def test_a_parameter_change_restarts_at_once_with_the_new_value(window, qtbot):
     start = np.array(window.session.start_point())
     gradient = np.array([g for g in surface.gradient(start[0], start[1])])
     np.testing.assert_allclose(window.trajectories[0].positions[1], start - 0.01 * gradient)
-    assert "lr=0.01" in window.canvas.panes[0].plot.titleLabel.text
+    assert "lr=0.01" in window.canvas.panes[0].title.text
 
 
 @pytest.mark.parametrize(
