@@ -112,7 +112,8 @@ class Session:
     ``surface`` is a key of ``SURFACES`` or ``"expression"``, in which case
     ``expression`` and ``domain`` (x min, x max, y min, y max) say what to draw.
     ``start`` of None means the surface's default start. ``speed`` is in steps per
-    second; ``math.inf`` plays as fast as the machine allows.
+    second; ``math.inf`` plays as fast as the machine allows. ``view`` is the part of
+    the plane the panes show (x min, x max, y min, y max); None frames the domain.
     """
 
     surface: str = "valley"
@@ -124,6 +125,7 @@ class Session:
     steps: int = int(STEPS.default)
     speed: float = SPEED.default
     layout: str = "side_by_side"
+    view: tuple[float, float, float, float] | None = None
 
     def make_surface(self) -> Surface:
         """Build the surface this session shows."""
@@ -177,11 +179,25 @@ def check_session(session: Session) -> Session:
     STEPS.validate(session.steps)
     if session.speed != math.inf:
         SPEED.validate(session.speed)
+    if session.view is not None:
+        _check_view(session.view)
     if session.layout not in LAYOUTS:
         raise ParameterError(
             f"layout must be one of {', '.join(LAYOUTS)}; got {session.layout!r}"
         )
     return session
+
+
+def _check_view(view: tuple) -> None:
+    try:
+        x_min, x_max, y_min, y_max = (float(v) for v in view)
+    except (TypeError, ValueError):
+        raise ParameterError("a view is four numbers: x min, x max, y min, y max") \
+            from None
+    if not all(math.isfinite(v) for v in (x_min, x_max, y_min, y_max)) \
+            or not (x_min < x_max and y_min < y_max):
+        raise ParameterError("a view must be finite, with x min < x max and "
+                             "y min < y max")
 
 
 def _check_run(run: RunConfig, surface: Surface) -> None:
