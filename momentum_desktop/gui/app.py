@@ -5,13 +5,21 @@ from __future__ import annotations
 import logging
 import sys
 
-from PySide6.QtCore import QMessageLogContext, QtMsgType, QTimer, qInstallMessageHandler
+from PySide6.QtCore import (
+    QMessageLogContext,
+    QSettings,
+    QtMsgType,
+    QTimer,
+    qInstallMessageHandler,
+)
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from ..data_files import resource_path
 from .export import ExportError, export_image
+from ..core.session import Session
 from .main_window import MainWindow
+from .settings import AppSettings
 
 __all__ = ["run_app"]
 
@@ -30,7 +38,8 @@ HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
 
 
 def run_app(screenshot: str | None = None, quit_after: float | None = None,
-            play: bool = False) -> int:
+            play: bool = False, session: Session | None = None,
+            session_path: str | None = None) -> int:
     """Open the window and run the event loop; returns the exit code.
 
     Parameters
@@ -41,6 +50,11 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
         Close the window after this many seconds (for smoke tests).
     play : bool
         Start playing at once instead of waiting for Play.
+    session : Session, optional
+        Open this session; by default the one open when the app last closed (not
+        for a screenshot, which always shows the default scenario unless given one).
+    session_path : str, optional
+        The file ``session`` came from, for Save.
     """
     qInstallMessageHandler(_log_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -48,7 +62,14 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
     app.setOrganizationName("Momentum Desktop")
     app.setWindowIcon(_application_icon())
 
-    window = MainWindow()
+    settings = AppSettings(QSettings())
+    if session is None and screenshot is None:
+        session = settings.last_session()
+        session_path = settings.last_path() if session is not None else None
+    window = MainWindow(session, settings)
+    window.session_path = session_path
+    if screenshot is None:
+        _restore_window(window, settings)
     app.aboutToQuit.connect(window.runner.shutdown)
     window.show()
     outcome = {"code": 0}
@@ -71,6 +92,14 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
         # Qt still logs while it shuts down, after Python can no longer run a handler.
         qInstallMessageHandler(None)
     return outcome["code"] or code
+
+
+def _restore_window(window: MainWindow, settings: AppSettings) -> None:
+    geometry, state = settings.window_state()
+    if not geometry.isEmpty():
+        window.restoreGeometry(geometry)
+    if not state.isEmpty():
+        window.restoreState(state)
 
 
 def _save_and_quit(window: MainWindow, path: str, outcome: dict) -> None:

@@ -246,6 +246,19 @@ class Canvas(pg.GraphicsLayoutWidget):
             pane.plot.setRange(xRange=(d.x_min, d.x_max), yRange=(d.y_min, d.y_max),
                                padding=0)
 
+    def view_range(self) -> tuple[float, float, float, float] | None:
+        """The part of the plane the first pane shows: x min, x max, y min, y max."""
+        if not self.panes:
+            return None
+        (x_min, x_max), (y_min, y_max) = self.panes[0].plot.vb.viewRange()
+        return (x_min, x_max, y_min, y_max)
+
+    def set_view(self, view: tuple[float, float, float, float]) -> None:
+        """Show that part of the plane in every pane."""
+        x_min, x_max, y_min, y_max = view
+        for pane in self.panes:
+            pane.plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
+
     def show_trajectories(self, trajectories: Sequence[Trajectory],
                           playing: bool = True) -> None:
         """Redraw every run's path and the readouts."""

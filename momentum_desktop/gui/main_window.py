@@ -7,13 +7,28 @@ from dataclasses import replace
 from collections.abc import Callable
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, Qt, Signal
-from PySide6.QtGui import QAction, QCloseEvent, QGuiApplication, QKeySequence
-from PySide6.QtWidgets import QLabel, QMainWindow, QMessageBox, QWidget
+from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtGui import (
+    QAction,
+    QCloseEvent,
+    QDragEnterEvent,
+    QDropEvent,
+    QGuiApplication,
+    QKeySequence,
+)
+from PySide6.QtWidgets import (
+    QApplication,
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QWidget,
+)
 
 from ..core.contours import ContourField, contour_field
 from ..core.parameters import ParameterError
 from ..core.optimizers import OPTIMIZERS
+from ..core.presets import PRESETS, load_preset
 from ..core.session import (
     RunConfig,
     Session,
@@ -23,11 +38,13 @@ from ..core.session import (
     suggested_hyperparameters,
 )
 from ..core.simulation import Chunk
+from ..core.session_file import load_session, save_session
 from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
 from .runs_dock import RunsDock
+from .settings import AppSettings
 from .export import ExportError, ExportImageDialog, export_image
 from .worker import SimulationRunner
 
@@ -48,11 +65,15 @@ class MainWindow(QMainWindow):
 
     playback_finished = Signal()
 
-    def __init__(self, session: Session | None = None) -> None:
+    def __init__(self, session: Session | None = None,
+                 settings: AppSettings | None = None) -> None:
         super().__init__()
         self.setWindowTitle("Momentum Desktop")
+        self.setAcceptDrops(True)
         self._fit_to_screen()
 
+        self.settings = settings
+        self.session_path: str | None = None
         self.session = check_session(session or default_session())
         self.trajectories: list[Trajectory] = []
         self.playing = False
@@ -82,6 +103,7 @@ class MainWindow(QMainWindow):
 
         self._connect_docks()
         self._build_menus()
+        self._default_layout = self.saveState()
         self.apply_session(self.session, play=False)
 
     # ----- session -------------------------------------------------------------
@@ -100,6 +122,10 @@ class MainWindow(QMainWindow):
             self.canvas.set_surface(surface, self._field)
 
         self.canvas.set_starts([spec.start for spec in session.run_specs()])
+        if session.view is not None:
+            # Shown once; after that the view is whatever the user pans it to.
+            self.canvas.set_view(session.view)
+            self.session = session = replace(session, view=None)
         self.surface_dock.show_session(session)
         self.runs_dock.show_session(session)
         self.playback_dock.show_session(session)
@@ -166,6 +192,90 @@ class MainWindow(QMainWindow):
         self._set_playing(False)
         self.show_error("The simulation stopped", message)
 
+    # ----- session files -------------------------------------------------------
+
+    def current_session(self) -> Session:
+        """The session with the view the panes show now, as it would be saved."""
+        return replace(self.session, view=self.canvas.view_range())
+
+    def open_session_file(self, path: str) -> bool:
+        """Open a session file; on a refusal show why and keep the current session."""
+        try:
+            session = load_session(path)
+        except ParameterError as error:
+            log.error("could not open %s: %s", path, error)
+            self.show_error("Could not open the session", str(error))
+            return False
+
+        self.session_path = str(Path(path).resolve())
+        self._remember_recent(self.session_path)
+        self.apply_session(session, play=False)
+        self.statusBar().showMessage(f"Opened {path}", 8000)
+        return True
+
+    def open_preset(self, name: str) -> None:
+        """Open one of the shipped lessons; it has no file of its own to save to."""
+        self.session_path = None
+        self.apply_session(load_preset(name), play=True)
+
+    def save_session_file(self, path: str | None = None) -> bool:
+        """Save to ``path`` (or the session's own file); on failure show why."""
+        path = path or self.session_path
+        if path is None:
+            return self.save_session_as()
+        if Path(path).suffix.lower() != ".toml":
+            path = f"{path}.toml"
+        try:
+            save_session(path, self.current_session())
+        except OSError as error:
+            log.error("could not save %s: %s", path, error)
+            self.show_error("Could not save the session",
+                            f"cannot save {path}: {error.strerror or error}")
+            return False
+
+        self.session_path = str(Path(path).resolve())
+        self._remember_recent(self.session_path)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        return True
+
+    def save_session_as(self) -> bool:
+        """Ask where to save the session."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Save session", self.session_path or str(Path(self.export_folder)
+                                                           / "session.toml"),
+            "Momentum Desktop session (*.toml)")
+        return self.save_session_file(path) if path else False
+
+    def ask_open_session(self) -> None:
+        """Ask which session file to open."""
+        path, _ = QFileDialog.getOpenFileName(
+            self, "Open session", self.export_folder,
+            "Sessions (*.toml *.png);;All files (*)")
+        if path:
+            self.open_session_file(path)
+
+    def reset_to_defaults(self) -> None:
+        """The default scenario and dock layout, and nothing remembered of the last."""
+        if self.settings is not None:
+            self.settings.reset()
+        self.session_path = None
+        self.restoreState(self._default_layout)
+        self.apply_session(default_session(), play=False)
+        self.canvas.frame_domain()
+
+    def _remember_recent(self, path: str) -> None:
+        if self.settings is not None:
+            self.settings.add_recent(path)
+        self._fill_recent_menu()
+
+    def _fill_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self.settings.recent_files() if self.settings is not None else []
+        for path in files:
+            action = self.recent_menu.addAction(path)
+            action.triggered.connect(lambda _=False, p=path: self.open_session_file(p))
+        self.recent_menu.setEnabled(bool(files))
+
     # ----- export --------------------------------------------------------------
 
     def open_export_dialog(self) -> ExportImageDialog:
@@ -190,6 +300,11 @@ class MainWindow(QMainWindow):
         )
         return True
 
+    def copy_image(self) -> None:
+        """Put a picture of the canvas on the clipboard."""
+        QApplication.clipboard().setImage(self.canvas.grab().toImage())
+        self.statusBar().showMessage("Copied the canvas to the clipboard", 5000)
+
     def show_error(self, title: str, message: str) -> QMessageBox:
         """Show an error without blocking the event loop."""
         box = QMessageBox(QMessageBox.Icon.Critical, title, message,
@@ -203,9 +318,24 @@ class MainWindow(QMainWindow):
     # ----- window --------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        """Stop the worker before the window goes."""
+        """Stop the worker and remember the session and layout before the window goes."""
         self.runner.shutdown()
+        if self.settings is not None:
+            self.settings.remember_session(self.current_session(), self.session_path)
+            self.settings.remember_window(self.saveGeometry(), self.saveState())
         super().closeEvent(event)
+
+    def dragEnterEvent(self, event: QDragEnterEvent) -> None:  # noqa: N802 - Qt's name
+        """Accept a dragged session file (.toml, or a PNG this app exported)."""
+        if _dropped_file(event.mimeData()) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event: QDropEvent) -> None:  # noqa: N802 - Qt's name
+        """Open the dropped session file."""
+        path = _dropped_file(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            self.open_session_file(path)
 
     def event(self, event: QEvent) -> bool:
         """Also stop the worker when the window is deleted without being closed."""
@@ -331,15 +461,22 @@ class MainWindow(QMainWindow):
 
     def _build_menus(self) -> None:
         file_menu = self.menuBar().addMenu("&File")
-        export = QAction("&Export image...", self)
-        export.setShortcut(QKeySequence("Ctrl+E"))
-        export.triggered.connect(self.open_export_dialog)
-        quit_action = QAction("&Quit", self)
-        quit_action.setShortcut(QKeySequence.StandardKey.Quit)
-        quit_action.triggered.connect(self.close)
-        file_menu.addAction(export)
+        self._action(file_menu, "&Open session...", self.ask_open_session,
+                     QKeySequence.StandardKey.Open)
+        self.recent_menu = file_menu.addMenu("Open &recent")
+        self._fill_recent_menu()
+        self._action(file_menu, "&Save session", lambda: self.save_session_file(),
+                     QKeySequence.StandardKey.Save)
+        self._action(file_menu, "Save session &as...", self.save_session_as,
+                     QKeySequence("Ctrl+Shift+S"))
         file_menu.addSeparator()
-        file_menu.addAction(quit_action)
+        self._action(file_menu, "&Export image...", self.open_export_dialog,
+                     QKeySequence("Ctrl+E"))
+        self._action(file_menu, "&Copy image", self.copy_image,
+                     QKeySequence("Ctrl+Shift+C"))
+        file_menu.addSeparator()
+        self._action(file_menu, "Reset to &defaults", self.reset_to_defaults)
+        self._action(file_menu, "&Quit", self.close, QKeySequence.StandardKey.Quit)
 
         play_menu = self.menuBar().addMenu("&Playback")
         play = QAction("&Play / pause", self)
@@ -354,17 +491,22 @@ class MainWindow(QMainWindow):
         for action in (play, restart, frame):
             play_menu.addAction(action)
 
-        scenarios = self.menuBar().addMenu("&Scenarios")
-        lesson = QAction("&GD vs momentum on the valley", self)
-        lesson.triggered.connect(lambda: self.apply_session(default_session(), play=True))
-        compare = QAction("&Four momentum rates", self)
-        compare.triggered.connect(self.show_momentum_comparison)
-        scenarios.addAction(lesson)
-        scenarios.addAction(compare)
+        presets = self.menuBar().addMenu("P&resets")
+        for name, title in PRESETS.items():
+            self._action(presets, title, lambda _=False, n=name: self.open_preset(n))
 
         view_menu = self.menuBar().addMenu("&View")
         for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
             view_menu.addAction(dock.toggleViewAction())
+
+    def _action(self, menu: object, text: str, slot: Callable,
+                shortcut: object = None) -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(shortcut)
+        action.triggered.connect(lambda _=False: slot())
+        menu.addAction(action)
+        return action
 
     def _fit_to_screen(self) -> None:
         """1400 x 820, or nine tenths of a smaller screen.
@@ -396,3 +538,12 @@ def _summary(trajectories: list[Trajectory]) -> str:
             words = trajectory.status.state.value
         counts[words] = counts.get(words, 0) + 1
     return "Runs: " + ", ".join(f"{n} {words}" for words, n in counts.items())
+
+
+def _dropped_file(data: QMimeData) -> str | None:
+    """The one local .toml or .png file being dragged, if that is what it is."""
+    urls = data.urls() if data.hasUrls() else []
+    if len(urls) != 1 or not urls[0].isLocalFile():
+        return None
+    path = urls[0].toLocalFile()
+    return path if Path(path).suffix.lower() in (".toml", ".png") else None
