@@ -43,6 +43,21 @@ class Trajectory:
         """Step numbers 0, 1, ... of the recorded points."""
         return np.arange(self._length)
 
+    def head(self, count: int) -> Trajectory:
+        """The first ``count`` points as a trajectory of their own (no copy).
+
+        Its status is this one's if it holds every point, else running at its last
+        step: what the run looked like at that moment. It shares this trajectory's
+        storage, so it is for reading only: never append to it.
+        """
+        count = max(0, min(count, self._length))
+        part = Trajectory.__new__(Trajectory)
+        part._positions, part._losses = self._positions, self._losses
+        part._length = count
+        part.status = self.status if count == self._length else RunStatus(
+            RunState.RUNNING, max(0, count - 1))
+        return part
+
     def append(self, positions: np.ndarray, losses: np.ndarray) -> None:
         """Add points in step order."""
         count = len(losses)

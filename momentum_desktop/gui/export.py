@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, QRectF, QSize, Qt
@@ -55,13 +55,15 @@ def physical_size(widget: QWidget) -> QSize:
     return QSize(round(widget.width() * ratio), round(widget.height() * ratio))
 
 
-def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = None) -> QSize:
+def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = None,
+                 metadata: Mapping[str, str] | None = None) -> QSize:
     """Render ``widget`` to ``path`` (.png or .svg), ``width`` pixels wide.
 
     The height follows the widget's aspect ratio; without ``width`` the picture has
     the widget's size in the screen's physical pixels. The picture is made in memory
     and written to a temporary file that is renamed into place, so a failed export
-    leaves any earlier file at ``path`` as it was. Returns the size written.
+    leaves any earlier file at ``path`` as it was. A PNG carries ``metadata`` as text
+    chunks (the window stores the session there). Returns the size written.
 
     Raises
     ------
@@ -72,7 +74,10 @@ def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = N
     kind = FORMATS[path.suffix.lower()]
     size = _target_size(widget, width)
 
-    data = _png_bytes(widget, size) if kind == "PNG" else _svg_bytes(widget, size)
+    if kind == "PNG":
+        data = _png_bytes(widget, size, metadata or {})
+    else:
+        data = _svg_bytes(widget, size)
     try:
         write_atomically(path, data)
     except OSError as error:
@@ -143,7 +148,7 @@ def _render(widget: QWidget, painter: QPainter, size: QSize) -> None:
     widget.render(painter, QPoint())
 
 
-def _png_bytes(widget: QWidget, size: QSize) -> bytes:
+def _png_bytes(widget: QWidget, size: QSize, metadata: Mapping[str, str]) -> bytes:
     image = QImage(size, QImage.Format.Format_ARGB32)
     if image.isNull():
         raise ExportError(f"not enough memory for a {size.width()} x {size.height()} "
@@ -155,6 +160,8 @@ def _png_bytes(widget: QWidget, size: QSize) -> bytes:
     finally:
         painter.end()
 
+    for key, value in metadata.items():
+        image.setText(key, value)
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     if not image.save(buffer, "PNG"):

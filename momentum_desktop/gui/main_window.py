@@ -22,11 +22,14 @@ from PySide6.QtWidgets import (
     QLabel,
     QMainWindow,
     QMessageBox,
+    QProgressDialog,
     QWidget,
 )
 
 from ..core.contours import ContourField, contour_field
 from ..core.parameters import ParameterError
+from ..core.data_export import trajectories_csv, trajectories_json
+from ..core.files import write_atomically
 from ..core.optimizers import OPTIMIZERS
 from ..core.presets import PRESETS, load_preset
 from ..core.session import (
@@ -38,14 +41,21 @@ from ..core.session import (
     suggested_hyperparameters,
 )
 from ..core.simulation import Chunk
-from ..core.session_file import load_session, save_session
+from ..core.session_file import (
+    PNG_SESSION_KEY,
+    load_session,
+    save_session,
+    session_to_toml,
+)
 from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
+from .animation import ANIMATION_FORMATS, AnimationJob, AnimationSettings
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
 from .runs_dock import RunsDock
 from .settings import AppSettings
 from .export import ExportError, ExportImageDialog, export_image
+from .export_jobs import AnimationDialog, TrajectoryComputation
 from .worker import SimulationRunner
 
 __all__ = ["MainWindow"]
@@ -64,6 +74,8 @@ class MainWindow(QMainWindow):
     """
 
     playback_finished = Signal()
+    animation_exported = Signal(str)
+    data_exported = Signal(str)
 
     def __init__(self, session: Session | None = None,
                  settings: AppSettings | None = None) -> None:
@@ -82,6 +94,8 @@ class MainWindow(QMainWindow):
         self._field: ContourField | None = None
         self._field_key: tuple | None = None
         self._dialogs: list[QWidget] = []
+        self._jobs: list[AnimationJob] = []
+        self._computations: list[TrajectoryComputation] = []
 
         self.canvas = Canvas()
         self.setCentralWidget(self.canvas)
@@ -287,8 +301,9 @@ class MainWindow(QMainWindow):
 
     def export_image(self, widget: QWidget, path: str, width: int | None = None) -> bool:
         """Save ``widget`` as a picture; on failure show why and keep everything."""
+        metadata = {PNG_SESSION_KEY: session_to_toml(self.current_session())}
         try:
-            size = export_image(widget, path, width)
+            size = export_image(widget, path, width, metadata)
         except ExportError as error:
             log.error("export failed: %s", error)
             self.show_error("Export failed", str(error))
@@ -299,6 +314,118 @@ class MainWindow(QMainWindow):
             f"Saved {path} ({size.width()} x {size.height()} px)", 8000
         )
         return True
+
+    def open_animation_dialog(self) -> AnimationDialog:
+        """Ask for the animation's file and settings; the export starts on Save."""
+        dialog = AnimationDialog(self.export_folder, self.session.steps,
+                                 self.export_animation, self)
+        dialog.open()
+        return dialog
+
+    def export_animation(self, path: str, settings: AnimationSettings) -> bool:
+        """Compute the runs afresh, then draw and encode them with a progress bar.
+
+        Returns False (after saying why) if the path or settings are refused; the
+        export itself goes on in the background and reports when done.
+        """
+        try:
+            checked = _checked_export_path(path, ANIMATION_FORMATS)
+            settings.checked()
+        except ParameterError as error:
+            self.show_error("Export failed", str(error))
+            return False
+
+        progress = QProgressDialog("Computing the runs...", "Cancel", 0, 0, self)
+        progress.setWindowTitle("Export animation")
+        progress.setWindowModality(Qt.WindowModality.WindowModal)
+        progress.setMinimumDuration(0)
+        computation = self._computation()
+        session = self.current_session()
+
+        def draw(trajectories: list[Trajectory]) -> None:
+            try:
+                job = AnimationJob(session, trajectories, str(checked), settings, self)
+            except (ParameterError, OSError) as error:
+                progress.close()
+                self.show_error("Export failed", str(error))
+                return
+            self._jobs.append(job)
+            progress.setLabelText(f"Writing {checked.name}...")
+            progress.setMaximum(job.renderer.frame_count)
+            progress.canceled.disconnect()
+            progress.canceled.connect(job.cancel)
+            job.progress.connect(lambda done, total: progress.setValue(done))
+            job.finished.connect(lambda p: self._animation_done(progress, job, p))
+            job.failed.connect(lambda m: self._animation_failed(progress, job, m))
+            job.cancelled.connect(lambda: self._animation_failed(progress, job, None))
+            job.start()
+
+        computation.done.connect(draw)
+        computation.failed.connect(lambda m: (progress.close(),
+                                              self.show_error("Export failed", m)))
+        progress.canceled.connect(computation.stop)
+        self.animation_progress = progress
+        computation.start()
+        return True
+
+    def export_data(self, path: str) -> bool:
+        """Write every run's whole trajectory as CSV or JSON (by the name's ending)."""
+        try:
+            checked = _checked_export_path(path, (".csv", ".json"))
+        except ParameterError as error:
+            self.show_error("Export failed", str(error))
+            return False
+
+        computation = self._computation()
+        session = self.session
+
+        def write(trajectories: list[Trajectory]) -> None:
+            render = trajectories_csv if checked.suffix.lower() == ".csv" \
+                else trajectories_json
+            try:
+                write_atomically(checked, render(session, trajectories))
+            except OSError as error:
+                self.show_error("Export failed",
+                                f"cannot save {checked}: {error.strerror or error}")
+                return
+            log.info("exported trajectories to %s", checked)
+            self.statusBar().showMessage(f"Saved {checked}", 8000)
+            self.data_exported.emit(str(checked))
+
+        computation.done.connect(write)
+        computation.failed.connect(lambda m: self.show_error("Export failed", m))
+        computation.start()
+        return True
+
+    def ask_export_data(self) -> None:
+        """Ask where to write the trajectories."""
+        path, _ = QFileDialog.getSaveFileName(
+            self, "Export data", str(Path(self.export_folder) / "trajectories.csv"),
+            "CSV (*.csv);;JSON (*.json)")
+        if path:
+            self.export_data(path)
+
+    def _computation(self) -> TrajectoryComputation:
+        computation = TrajectoryComputation(self.session, self)
+        self._computations.append(computation)
+        computation.done.connect(lambda _: self._computations.remove(computation))
+        return computation
+
+    def _animation_done(self, progress: QProgressDialog, job: AnimationJob,
+                        path: str) -> None:
+        progress.close()
+        self._jobs.remove(job)
+        self.statusBar().showMessage(f"Saved {path}", 8000)
+        self.animation_exported.emit(path)
+
+    def _animation_failed(self, progress: QProgressDialog, job: AnimationJob,
+                          message: str | None) -> None:
+        progress.close()
+        self._jobs.remove(job)
+        if message is not None:
+            self.show_error("Export failed", message)
+        else:
+            self.statusBar().showMessage("Animation export cancelled", 8000)
 
     def copy_image(self) -> None:
         """Put a picture of the canvas on the clipboard."""
@@ -320,6 +447,10 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
         """Stop the worker and remember the session and layout before the window goes."""
         self.runner.shutdown()
+        for job in list(self._jobs):
+            job.cancel()
+        for computation in self._computations:
+            computation.stop()
         if self.settings is not None:
             self.settings.remember_session(self.current_session(), self.session_path)
             self.settings.remember_window(self.saveGeometry(), self.saveState())
@@ -472,6 +603,9 @@ class MainWindow(QMainWindow):
         file_menu.addSeparator()
         self._action(file_menu, "&Export image...", self.open_export_dialog,
                      QKeySequence("Ctrl+E"))
+        self._action(file_menu, "Export &animation...", self.open_animation_dialog,
+                     QKeySequence("Ctrl+Shift+E"))
+        self._action(file_menu, "Export &data...", self.ask_export_data)
         self._action(file_menu, "&Copy image", self.copy_image,
                      QKeySequence("Ctrl+Shift+C"))
         file_menu.addSeparator()
@@ -547,3 +681,20 @@ def _dropped_file(data: QMimeData) -> str | None:
         return None
     path = urls[0].toLocalFile()
     return path if Path(path).suffix.lower() in (".toml", ".png") else None
+
+
+def _checked_export_path(text: str, endings: tuple[str, ...]) -> Path:
+    """The path to export to, or ParameterError saying what is wrong with it."""
+    allowed = " or ".join(endings)
+    if not text.strip() or "\0" in text:
+        raise ParameterError(f"choose a file name ending in {allowed}")
+    path = Path(text.strip()).expanduser()
+    if path.suffix.lower() not in endings:
+        raise ParameterError(f"cannot save {path.name!r}: the name must end in {allowed}")
+    if len(path.name.encode()) > 255:
+        raise ParameterError(f"cannot save {path.name[:40]}...: the file name is too long")
+    if path.is_dir():
+        raise ParameterError(f"cannot save {path}: it is a folder")
+    if not path.parent.is_dir():
+        raise ParameterError(f"cannot save {path}: the folder {path.parent} does not exist")
+    return path

@@ -1,0 +1,293 @@
+"""Animations of the runs as GIF (imageio with Pillow) or MP4 (imageio-ffmpeg).
+
+Frames are drawn by an offscreen canvas of their own from trajectories computed
+beforehand, so an export never depends on where the window's animation is. Drawing
+must happen on the GUI thread; encoding runs in a thread of its own, fed through a
+short queue, so the window stays responsive.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+import queue
+import tempfile
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
+
+from ..core.contours import contour_field
+from ..core.parameters import Parameter, ParameterError
+from ..core.session import Session
+from ..core.trajectory import Trajectory
+from .canvas import Canvas
+
+__all__ = [
+    "ANIMATION_FORMATS",
+    "AnimationJob",
+    "AnimationSettings",
+    "FrameRenderer",
+    "write_animation",
+]
+
+log = logging.getLogger(__name__)
+
+ANIMATION_FORMATS = (".gif", ".mp4")
+
+FPS = Parameter("fps", "frames per second", 20, 1, 60, integer=True,
+                description="How many frames each second of the animation shows.")
+STEPS_PER_FRAME = Parameter("steps_per_frame", "steps per frame", 2, 1, 100_000,
+                            integer=True, description="Optimizer steps between frames.")
+WIDTH = Parameter("width", "width", 960, 64, 3840, integer=True,
+                  description="Width of the animation in pixels.")
+HEIGHT = Parameter("height", "height", 540, 64, 2160, integer=True,
+                   description="Height of the animation in pixels.")
+MAX_FRAMES = 5000
+"""Longest animation made: more frames than this are refused with a message."""
+
+
+@dataclass(frozen=True)
+class AnimationSettings:
+    """How an animation is cut: frame rate, steps per frame and picture size."""
+
+    fps: int = int(FPS.default)
+    steps_per_frame: int = int(STEPS_PER_FRAME.default)
+    width: int = int(WIDTH.default)
+    height: int = int(HEIGHT.default)
+    hold_seconds: float = 1.0
+
+    def checked(self) -> AnimationSettings:
+        """These settings if every value is allowed, else ParameterError."""
+        for parameter in (FPS, STEPS_PER_FRAME, WIDTH, HEIGHT):
+            parameter.validate(getattr(self, parameter.name))
+        return self
+
+    def frame_count(self, steps: int) -> int:
+        """Frames for ``steps`` steps: step 0, then every steps_per_frame, then a hold."""
+        moving = math.ceil(steps / self.steps_per_frame) + 1
+        return moving + round(self.hold_seconds * self.fps)
+
+
+class FrameRenderer:
+    """Draws frame after frame of a session's finished trajectories, offscreen."""
+
+    def __init__(self, session: Session, trajectories: Sequence[Trajectory],
+                 settings: AnimationSettings) -> None:
+        self.settings = settings
+        self.trajectories = list(trajectories)
+        self.steps = max(len(t) for t in self.trajectories) - 1
+        self.frame_count = settings.frame_count(self.steps)
+        if self.frame_count > MAX_FRAMES:
+            raise ParameterError(
+                f"the animation would have {self.frame_count} frames; at most "
+                f"{MAX_FRAMES}: raise the steps per frame"
+            )
+
+        # Even sizes: H.264's colour format needs them.
+        self.size = QSize(settings.width // 2 * 2, settings.height // 2 * 2)
+        self.canvas = _offscreen_canvas(session, self.size)
+
+    def render(self, frame: int) -> np.ndarray:
+        """Frame ``frame`` as an RGB array of shape (height, width, 3)."""
+        count = min(frame * self.settings.steps_per_frame, self.steps) + 1
+        self.canvas.show_trajectories([t.head(count) for t in self.trajectories])
+
+        image = QImage(self.size, QImage.Format.Format_RGB888)
+        image.fill(Qt.GlobalColor.black)
+        painter = QPainter(image)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        self.canvas.render(painter, QRectF(0, 0, self.size.width(), self.size.height()),
+                           self.canvas.viewport().rect())
+        painter.end()
+
+        pixels = np.frombuffer(image.constBits(), dtype=np.uint8)
+        rows = pixels.reshape(self.size.height(), image.bytesPerLine())
+        return rows[:, : 3 * self.size.width()].reshape(
+            self.size.height(), self.size.width(), 3).copy()
+
+    def close(self) -> None:
+        """Let the offscreen canvas go."""
+        self.canvas.close()
+        self.canvas.deleteLater()
+
+
+def write_animation(session: Session, trajectories: Sequence[Trajectory], path: Path,
+                    settings: AnimationSettings) -> int:
+    """Draw and encode the whole animation to ``path``; returns the frames written.
+
+    For the command line: it blocks until done. The window uses :class:`AnimationJob`.
+    """
+    renderer = FrameRenderer(session, trajectories, settings.checked())
+    encoder = _Encoder(path, settings.fps)
+    try:
+        for frame in range(renderer.frame_count):
+            encoder.put(renderer.render(frame))
+        encoder.finish()
+    except BaseException:
+        encoder.cancel()
+        raise
+    finally:
+        renderer.close()
+    log.info("wrote %d frames to %s", renderer.frame_count, path)
+    return renderer.frame_count
+
+
+class AnimationJob(QObject):
+    """Draws frames a few at a time on the GUI thread while a thread encodes them.
+
+    Signals ``progress(done, total)``, then ``finished(path)``, ``failed(message)`` or
+    ``cancelled()``. :meth:`cancel` stops between two frames and removes the
+    unfinished file; an earlier file at the path is left as it was.
+    """
+
+    progress = Signal(int, int)
+    finished = Signal(str)
+    failed = Signal(str)
+    cancelled = Signal()
+
+    FRAMES_PER_TICK = 2
+
+    def __init__(self, session: Session, trajectories: Sequence[Trajectory], path: str,
+                 settings: AnimationSettings, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self.path = Path(path)
+        self.renderer = FrameRenderer(session, trajectories, settings.checked())
+        self.encoder = _Encoder(self.path, settings.fps)
+        self.frame = 0
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self._tick)
+
+    def start(self) -> None:
+        """Begin drawing; returns at once."""
+        log.info("animation export started: %d frames to %s", self.renderer.frame_count,
+                 self.path)
+        self.timer.start(0)
+
+    def cancel(self) -> None:
+        """Stop, delete the unfinished file, and say so."""
+        if not self.timer.isActive():
+            return
+        self._stop()
+        self.encoder.cancel()
+        log.info("animation export to %s cancelled", self.path)
+        self.cancelled.emit()
+
+    def _tick(self) -> None:
+        try:
+            for _ in range(self.FRAMES_PER_TICK):
+                if self.frame >= self.renderer.frame_count:
+                    self._stop()
+                    self.encoder.finish()
+                    log.info("animation written to %s", self.path)
+                    self.finished.emit(str(self.path))
+                    return
+                self.encoder.put(self.renderer.render(self.frame))
+                self.frame += 1
+        except (OSError, RuntimeError, ValueError) as error:
+            self._stop()
+            self.encoder.cancel()
+            log.error("animation export to %s failed: %s", self.path, error)
+            self.failed.emit(f"cannot write {self.path}: {error}")
+            return
+        self.progress.emit(self.frame, self.renderer.frame_count)
+
+    def _stop(self) -> None:
+        self.timer.stop()
+        self.renderer.close()
+
+
+class _Encoder:
+    """Feeds frames to imageio in a thread; writes a temporary file, renamed at the end."""
+
+    def __init__(self, path: Path, fps: int) -> None:
+        self.path = path
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:50]}.",
+                                             suffix=path.suffix)
+        os.close(handle)
+        self.temporary = Path(temporary)
+        self.frames: queue.Queue = queue.Queue(maxsize=8)
+        self.error: BaseException | None = None
+        self.stop = threading.Event()
+        self.thread = threading.Thread(target=self._encode, args=(fps,),
+                                       name="animation-encoder", daemon=True)
+        self.thread.start()
+
+    def put(self, frame: np.ndarray) -> None:
+        """Queue one frame; raises the encoder's error if it has failed."""
+        while not self.stop.is_set():
+            if self.error is not None:
+                raise RuntimeError(str(self.error))
+            try:
+                self.frames.put(frame, timeout=0.1)
+                return
+            except queue.Full:
+                continue
+
+    def finish(self) -> None:
+        """Wait for the last frame to be encoded, then move the file into place."""
+        self.frames.put(None)
+        self.thread.join()
+        if self.error is not None:
+            self.temporary.unlink(missing_ok=True)
+            raise RuntimeError(str(self.error))
+        os.chmod(self.temporary, 0o666 & ~_umask())
+        os.replace(self.temporary, self.path)
+
+    def cancel(self) -> None:
+        """Stop encoding and delete the unfinished file."""
+        self.stop.set()
+        try:
+            self.frames.put_nowait(None)
+        except queue.Full:
+            pass
+        self.thread.join(timeout=10)
+        self.temporary.unlink(missing_ok=True)
+
+    def _encode(self, fps: int) -> None:
+        import imageio.v2 as imageio  # loads Pillow or the bundled ffmpeg on first use
+
+        try:
+            if self.path.suffix.lower() == ".gif":
+                writer = imageio.get_writer(self.temporary, format="GIF", mode="I",
+                                            duration=1000 / fps, loop=0)
+            else:
+                writer = imageio.get_writer(self.temporary, format="FFMPEG", mode="I",
+                                            fps=fps, codec="libx264", quality=8,
+                                            pixelformat="yuv420p", macro_block_size=2)
+            with writer:
+                while not self.stop.is_set():
+                    frame = self.frames.get()
+                    if frame is None:
+                        break
+                    writer.append_data(frame)
+        except Exception as error:  # reported to the GUI thread by put and finish
+            self.error = error
+
+
+def _offscreen_canvas(session: Session, size: QSize) -> Canvas:
+    canvas = Canvas()
+    canvas.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
+    canvas.resize(size)
+    canvas.show()
+
+    surface = session.make_surface()
+    canvas.set_runs([r.title() for r in session.runs],
+                    [session.color_of(i) for i in range(len(session.runs))],
+                    session.layout)
+    canvas.set_surface(surface, contour_field(surface))
+    canvas.set_starts([spec.start for spec in session.run_specs()])
+    if session.view is not None:
+        canvas.set_view(session.view)
+    return canvas
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
