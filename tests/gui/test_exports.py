@@ -13,10 +13,17 @@ from momentum_desktop.gui.animation import AnimationSettings
 
 
 def read_frames(path):
-    import imageio.v2 as imageio
+    if str(path).endswith(".mp4"):
+        import imageio_ffmpeg  # imageio's own reader leaves ffmpeg's pipes open
 
-    with imageio.get_reader(path) as reader:
-        return np.array([frame[..., :3] for frame in reader])
+        frames = imageio_ffmpeg.read_frames(str(path))
+        width, height = next(frames)["size"]
+        return np.array([np.frombuffer(f, np.uint8).reshape(height, width, 3)
+                         for f in frames])
+
+    import imageio.v3 as iio
+
+    return iio.imread(path, index=None)[..., :3]
 
 
 @pytest.mark.parametrize("name", ["lesson.gif", "lesson.mp4"])
