@@ -95,11 +95,7 @@ class MapRequest:
     tolerance: float = DEFAULT_TOLERANCE
 
     def __post_init__(self) -> None:
-        if self.optimizer not in MOMENTUM_AXES:
-            raise ParameterError(
-                f"the map needs an optimizer with a momentum rate; "
-                f"got {self.optimizer!r}, allowed: {', '.join(MOMENTUM_AXES)}"
-            )
+        _check_axis(self.optimizer)
         if not self.surface.minima:
             raise ParameterError(
                 f"{self.surface.title} lists no minimum, so there is no loss for the "
@@ -114,7 +110,9 @@ class MapRequest:
 
         if isinstance(self.steps, bool) or not isinstance(self.steps, int) \
                 or self.steps < 1:
-            raise ParameterError(f"steps must be a whole number >= 1; got {self.steps!r}")
+            raise ParameterError(
+                f"steps must be a whole number >= 1; got {self.steps!r}"
+            )
         if not (math.isfinite(self.tolerance) and self.tolerance > 0):
             raise ParameterError(
                 f"tolerance must be a number > 0; got {self.tolerance!r}"
@@ -127,7 +125,8 @@ class MapRequest:
 
     def cell_hyperparameters(self, row: int, column: int) -> dict[str, object]:
         """The full settings of one cell, as a single run would take them."""
-        return _cell_settings(self, self.lrs[column], self.momenta[row])
+        return _settings(self.optimizer, self.hyperparameters, self.lrs[column],
+                         self.momenta[row])
 
 
 @dataclass(frozen=True)
@@ -141,7 +140,7 @@ class BestCell:
 
 @dataclass(frozen=True)
 class MapResult:
-    """Steps to the tolerance for every cell, rows momentum rates, columns learning rates.
+    """Steps to the tolerance per cell: rows momentum rates, columns learning rates.
 
     Parameters
     ----------
@@ -206,6 +205,9 @@ def compute_map(request: MapRequest, chunk_steps: int = 50) -> Iterator[MapProgr
     domain spans from the origin); stopped cells are dropped from the arrays.
     Stopping the iteration between chunks cancels the map.
 
+    A cell counts the first step its loss gap is within the tolerance, even where
+    the gap oscillates (complex roots) and climbs back above it for a while.
+
     A single run also stops once it comes to rest (gradient and step below its
     tolerance); a cell does not, which matters only if a run comes to rest above
     the tolerance and then moves on, something the surfaces here do not do.
@@ -222,6 +224,9 @@ def compute_map(request: MapRequest, chunk_steps: int = 50) -> Iterator[MapProgr
     MapProgress
         The fraction of steps done and the partial result; the last has fraction 1.
     """
+    if chunk_steps < 1:
+        raise ParameterError(f"chunk_steps must be >= 1; got {chunk_steps!r}")
+
     grid = _Grid(request)
     rows, columns = request.shape
     log.info("rate map started: %s on %s, %d momentum rates x %d learning rates, "
@@ -246,8 +251,7 @@ def compute_map(request: MapRequest, chunk_steps: int = 50) -> Iterator[MapProgr
 
 def rate_map(request: MapRequest) -> MapResult:
     """Compute the whole map at once (see :func:`compute_map`)."""
-    progress = None
-    for progress in compute_map(request, chunk_steps=max(request.steps, 1)):
+    for progress in compute_map(request, chunk_steps=request.steps):
         pass
     return progress.result
 
@@ -271,11 +275,7 @@ def default_grid(surface: Surface, optimizer: str, lr_count: int = 200,
     tuple of numpy.ndarray
         ``(lrs, momenta)``, shapes ``(lr_count,)`` and ``(momentum_count,)``.
     """
-    if optimizer not in MOMENTUM_AXES:
-        raise ParameterError(
-            f"the map needs an optimizer with a momentum rate; got {optimizer!r}, "
-            f"allowed: {', '.join(MOMENTUM_AXES)}"
-        )
+    _check_axis(optimizer)
 
     if optimizer in ("rmsprop", "adam"):
         centre = surface.domain.span / surface.default_steps
@@ -380,7 +380,8 @@ class _Grid:
         Returns the gradient at ``position``, shaped like it.
         """
         x, y = position[:, 0], position[:, 1]
-        loss = np.asarray(self.surface.value(x, y), dtype=float)
+        loss = np.broadcast_to(np.asarray(self.surface.value(x, y), dtype=float),
+                               x.shape)
         gx, gy = self.surface.gradient(x, y)
         gradient = np.empty((2, len(x)))
         gradient[0], gradient[1] = gx, gy
@@ -460,11 +461,6 @@ def _keep_rows(optimizer: Optimizer, keep: np.ndarray) -> None:
     optimizer.count = int(np.count_nonzero(keep))
 
 
-def _cell_settings(request: MapRequest, lr: float,
-                   momentum: float) -> dict[str, object]:
-    return _settings(request.optimizer, request.hyperparameters, lr, momentum)
-
-
 def _settings(optimizer: str, base: Mapping[str, object], lr: float,
               momentum: float) -> dict[str, object]:
     """``base`` with the learning rate and the momentum axis set."""
@@ -477,6 +473,14 @@ def _settings(optimizer: str, base: Mapping[str, object], lr: float,
     else:
         settings[name] = float(momentum)
     return settings
+
+
+def _check_axis(optimizer: str) -> None:
+    if optimizer not in MOMENTUM_AXES:
+        raise ParameterError(
+            f"the map needs an optimizer with a momentum rate; got {optimizer!r}, "
+            f"allowed: {', '.join(MOMENTUM_AXES)}"
+        )
 
 
 def _check_cell(optimizer: str, base: Mapping[str, object], lr: float,

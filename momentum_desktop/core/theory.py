@@ -80,12 +80,12 @@ class QuadraticTheory:
 
     @property
     def gd_best_lr(self) -> float:
-        """The gradient-descent learning rate that converges fastest: 2 / (l_min + l_max)."""
+        """Gradient descent's fastest learning rate: 2 / (l_min + l_max)."""
         return 2.0 / sum(self.eigenvalues)
 
     @property
     def gd_best_rate(self) -> float:
-        """Gradient descent's rate at its best learning rate: (kappa - 1) / (kappa + 1)."""
+        """Gradient descent's rate at its best: (kappa - 1) / (kappa + 1)."""
         kappa = self.condition_number
         return (kappa - 1.0) / (kappa + 1.0)
 
@@ -97,17 +97,18 @@ class QuadraticTheory:
 
     @property
     def momentum_best_momentum(self) -> float:
-        """Heavy ball's best momentum rate: ((sqrt(kappa) - 1) / (sqrt(kappa) + 1))^2."""
+        """Heavy ball's best momentum rate: the square of its best rate."""
         return self.momentum_best_rate**2
 
     @property
     def momentum_best_rate(self) -> float:
-        """Heavy ball's rate at its best settings: (sqrt(kappa) - 1) / (sqrt(kappa) + 1)."""
+        """Heavy ball's rate at its best: (sqrt(kappa) - 1) / (sqrt(kappa) + 1)."""
         root = math.sqrt(self.condition_number)
         return (root - 1.0) / (root + 1.0)
 
 
-def hessian(surface: Surface, x: float, y: float, step: float | None = None) -> np.ndarray:
+def hessian(surface: Surface, x: float, y: float,
+            step: float | None = None) -> np.ndarray:
     """The Hessian at ``(x, y)`` by central differences of the analytic gradient.
 
     Parameters
@@ -332,6 +333,10 @@ def measured_rate(losses: np.ndarray, minimum_value: float,
     against the step. The fit uses the curve up to where the gap first falls below
     ``FLOOR`` times the first gap (or its rounding noise), less the first
     ``transient`` fraction of those points.
+
+    Where a direction has a double root (heavy ball at its best settings) the
+    distance goes as k rate^k and a fit over a finite curve reads a slower rate:
+    0.836 for 0.818 at kappa 100.
 
     Parameters
     ----------

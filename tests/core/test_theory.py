@@ -61,7 +61,7 @@ def test_heavy_ball_with_complex_roots_converges_at_the_root_of_beta(lr, beta):
 
 
 @pytest.mark.parametrize("lr, beta", [(0.01, 0.5), (0.1, 0.9), (0.005, 0.0)])
-def test_the_moving_average_form_is_the_torch_form_with_lr_times_one_minus_beta(lr, beta):
+def test_the_moving_average_form_is_torch_form_with_lr_times_one_minus_beta(lr, beta):
     average = predicted_rate(KAPPA_100, "momentum",
                              {"lr": lr, "momentum": beta, "moving_average": True})
     torch_form = predicted_rate(KAPPA_100, "momentum",
