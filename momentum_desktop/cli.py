@@ -15,10 +15,13 @@ from pathlib import Path
 from typing import NoReturn
 
 from . import __version__
+from .core.animation import FPS, HEIGHT, STEPS_PER_FRAME, WIDTH, AnimationSettings
 from .core.files import write_atomically
 from .core.optimizers import OPTIMIZERS, check_hyperparameters
 from .core.parameters import Parameter, ParameterError
-from .core.session import NOISE, SEED, STEPS
+from .core.presets import PRESETS, load_preset
+from .core.session import NOISE, SEED, STEPS, Session, default_session
+from .core.session_file import load_session
 from .core.simulation import RunSpec
 from .core.surfaces import SURFACES, Surface, make_surface
 from .core.trajectory import Trajectory, record
@@ -26,6 +29,8 @@ from .core.trajectory import Trajectory, record
 __all__ = ["build_parser", "main"]
 
 log = logging.getLogger(__name__)
+
+IMAGE_WIDTH = Parameter("width", "picture width", 1600, 16, 7680, integer=True)
 
 HYPERPARAMETERS: dict[str, Parameter] = {
     p.name: p for cls in OPTIMIZERS.values() for p in cls.hyperparameters
@@ -51,13 +56,147 @@ def build_parser() -> argparse.ArgumentParser:
     parser = _Parser(
         prog="momentum-desktop",
         description="Watch gradient descent and momentum move on a loss surface. "
-                    "Without a sub-command, opens the window.",
+                    "`momentum-desktop [SESSION_OR_PRESET]` opens the window; these "
+                    "commands work without one.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log more: -v for runs and files, -vv for everything")
+
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
+                                     parser_class=_Parser)
+    _add_run_command(commands)
+    listing = commands.add_parser("list", help="list the surfaces, optimizers and presets",
+                                  description="List the surfaces, optimizers and presets.")
+    listing.add_argument("--json", action="store_true", help="print JSON for machines")
+    _add_export_command(commands)
+    return parser
+
+
+# ----- export ------------------------------------------------------------------------
+
+EXPORT_KINDS = ("png", "svg", "gif", "mp4", "csv", "json")
+
+
+def _add_export_command(commands: argparse._SubParsersAction) -> None:
+    export = commands.add_parser(
+        "export", help="write pictures, animations and data of a session, headless",
+        description="Play a session or preset to its end without a window and write "
+                    "the files asked for. Pictures are the canvas, as File > Export "
+                    "image makes it.",
+    )
+    export.add_argument("session", nargs="?", metavar="SESSION_OR_PRESET",
+                        help="a session file or a preset's name (default: the first "
+                             "lesson)")
+    for kind in EXPORT_KINDS:
+        export.add_argument(f"--{kind}", metavar="FILE",
+                            help=f"write a {kind.upper()} file")
+    export.add_argument("--width", metavar="PIXELS", default="1600",
+                        help="width of PNG and SVG pictures (default 1600)")
+    export.add_argument("--steps", metavar="N", help="steps per run (default: the "
+                                                     "session's)")
+    export.add_argument("--fps", metavar="N", default=str(FPS.default),
+                        help="animation frames per second")
+    export.add_argument("--steps-per-frame", metavar="N",
+                        help="optimizer steps between animation frames (default: "
+                             "about 150 frames in all)")
+    export.add_argument("--size", metavar="WxH", default="960x540",
+                        help="animation size in pixels (default 960x540)")
+
+
+def _export(args: argparse.Namespace) -> int:
+    session = _session_argument(args.session)[0] if args.session else default_session()
+    if args.steps is not None:
+        session = _replace_session(session, steps=_checked(STEPS, args.steps, "--steps"))
+
+    outputs = {kind: _export_path(getattr(args, kind), kind)
+               for kind in EXPORT_KINDS if getattr(args, kind)}
+    if not outputs:
+        raise UsageError("say what to write: one or more of "
+                         + ", ".join(f"--{k} FILE" for k in EXPORT_KINDS))
+    width = _checked(IMAGE_WIDTH, args.width, "--width")
+    animation = _animation_settings(args, session.steps)
+
+    from .gui.headless import export_session  # Qt is loaded only to draw
+
+    for path in export_session(session, outputs, width, animation):
+        print(f"wrote {path}", file=sys.stderr)
+    return 0
+
+
+def _export_path(text: str, kind: str) -> Path:
+    path = Path(text).expanduser()
+    if path.suffix.lower() != f".{kind}":
+        raise UsageError(f"--{kind} {text!r} must end in .{kind}")
+    if "\0" in text or len(path.name.encode()) > 255:
+        raise UsageError(f"--{kind}: {text[:40]!r} is not a usable file name")
+    if path.is_dir():
+        raise UsageError(f"--{kind} {text!r} is a folder; give a file name")
+    if not path.parent.is_dir():
+        raise UsageError(f"--{kind}: the folder {str(path.parent)!r} does not exist")
+    return path
+
+
+def _animation_settings(args: argparse.Namespace, steps: int) -> AnimationSettings:
+    width, _, height = args.size.lower().partition("x")
+    per_frame = args.steps_per_frame or str(max(1, round(steps / 150)))
+    return AnimationSettings(
+        fps=_checked(FPS, args.fps, "--fps"),
+        steps_per_frame=_checked(STEPS_PER_FRAME, per_frame, "--steps-per-frame"),
+        width=_checked(WIDTH, width, "--size (width)"),
+        height=_checked(HEIGHT, height, "--size (height)"),
+    )
+
+
+COMMANDS = ("run", "list", "export")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the process exit code."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    words = [a for a in argv if not a.startswith("-")]
+    if words and words[0] in COMMANDS:
+        parser = build_parser()
+    else:
+        parser = build_window_parser()
+    args = parser.parse_args(argv)
+    _configure_logging(args.verbose)
+
+    try:
+        if args.command == "run":
+            return _run(args)
+        if args.command == "list":
+            return _list(args.json)
+        if args.command == "export":
+            return _export(args)
+        return _open_window(args, parser)
+    except UsageError as error:
+        command = f" {args.command}" if args.command else ""
+        parser.exit(2, f"momentum-desktop{command}: error: {error}\n")
+
+
+def build_window_parser() -> argparse.ArgumentParser:
+    """The parser for ``momentum-desktop [SESSION_OR_PRESET] [window options]``."""
+    parser = _Parser(
+        prog="momentum-desktop",
+        description="Watch gradient descent and momentum move on a loss surface. "
+                    "Opens the window; `momentum-desktop run`, `list` and `export` "
+                    "work without one (see `momentum-desktop run --help`).",
+    )
+    parser.add_argument("session", nargs="?", metavar="SESSION_OR_PRESET",
+                        help="a session file (.toml, or a PNG this app exported) or a "
+                             "preset's name (see `list`); default: the last session")
+    _add_window_options(parser)
+    parser.set_defaults(command=None)
+    return parser
+
+
+def _add_window_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     parser.add_argument(
         "--screenshot", metavar="OUT.png", type=_picture_path,
-        help="play the default scenario to its end, save the window to OUT.png "
-             "(or .svg) and exit",
+        help="play the session (by default the first lesson) to its end, save the "
+             "window to OUT.png (or .svg) and exit",
     )
     parser.add_argument("--play", action="store_true",
                         help="start playing as soon as the window opens")
@@ -66,40 +205,32 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log more: -v for runs and files, -vv for everything")
 
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND",
-                                     parser_class=_Parser)
-    _add_run_command(commands)
-    listing = commands.add_parser("list", help="list the surfaces and optimizers",
-                                  description="List the surfaces and optimizers.")
-    listing.add_argument("--json", action="store_true", help="print JSON for machines")
-    return parser
 
-
-def main(argv: Sequence[str] | None = None) -> int:
-    """Run the command line; returns the process exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    _configure_logging(args.verbose)
-
-    window_options = args.screenshot or args.play or args.quit_after is not None
-    if args.command and window_options:
-        parser.error(f"--screenshot, --play and --quit-after open the window; "
-                     f"they do not go with {args.command!r}")
+def _open_window(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.screenshot and args.quit_after is not None:
         parser.error("--screenshot quits by itself when the picture is saved; "
                      "leave out --quit-after")
-
-    if args.command == "run":
-        try:
-            return _run(args)
-        except UsageError as error:
-            parser.exit(2, f"momentum-desktop run: error: {error}\n")
-    if args.command == "list":
-        return _list(args.json)
+    session, path = (None, None)
+    if args.session is not None:
+        session, path = _session_argument(args.session)
 
     from .gui.app import run_app  # Qt is loaded only when a window is wanted
 
-    return run_app(screenshot=args.screenshot, quit_after=args.quit_after, play=args.play)
+    return run_app(screenshot=args.screenshot, quit_after=args.quit_after,
+                   play=args.play, session=session, session_path=path)
+
+
+def _session_argument(text: str) -> tuple[Session, str | None]:
+    """A preset's name or a session file, or UsageError saying which it is not."""
+    if text in PRESETS:
+        return load_preset(text), None
+    if not Path(text).exists():
+        raise UsageError(f"{text!r} is neither a session file nor a preset; the presets "
+                         f"are {', '.join(PRESETS)}")
+    try:
+        return load_session(text), str(Path(text).resolve())
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
 
 
 # ----- run ---------------------------------------------------------------------------
@@ -171,6 +302,13 @@ def _run(args: argparse.Namespace) -> int:
         log.info("wrote %s", output)
     print(f"{spec.optimizer}: {trajectory.status.describe()}", file=sys.stderr)
     return 0
+
+
+def _replace_session(session: Session, **changes: object) -> Session:
+    try:
+        return session.edited(**changes)
+    except ParameterError as error:
+        raise UsageError(str(error)) from None
 
 
 def _surface(args: argparse.Namespace) -> Surface:
@@ -300,6 +438,7 @@ def _list(as_json: bool) -> int:
     catalogue = {
         "surfaces": [_surface_entry(cls()) for cls in SURFACES.values()],
         "optimizers": [_optimizer_entry(cls) for cls in OPTIMIZERS.values()],
+        "presets": [{"name": name, "title": title} for name, title in PRESETS.items()],
     }
     if as_json:
         print(json.dumps(catalogue, indent=1))
@@ -321,6 +460,9 @@ def _list(as_json: bool) -> int:
         for p in entry["hyperparameters"]:
             flag = "--" + p["name"].replace("_", "-")
             print(f"  {'':18} {flag} default {p['default']} ({p['allowed']})")
+    print("\nPresets (momentum-desktop NAME, or momentum-desktop export NAME ...):")
+    for entry in catalogue["presets"]:
+        print(f"  {entry['name']:26} {entry['title']}")
     return 0
 
 

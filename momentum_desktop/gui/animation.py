@@ -9,21 +9,20 @@ short queue, so the window stays responsive.
 from __future__ import annotations
 
 import logging
-import math
 import os
 import queue
 import tempfile
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 
+from ..core.animation import MAX_FRAMES, AnimationSettings
 from ..core.contours import contour_field
-from ..core.parameters import Parameter, ParameterError
+from ..core.parameters import ParameterError
 from ..core.session import Session
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
@@ -31,48 +30,14 @@ from .canvas import Canvas
 __all__ = [
     "ANIMATION_FORMATS",
     "AnimationJob",
-    "AnimationSettings",
     "FrameRenderer",
+    "offscreen_canvas",
     "write_animation",
 ]
 
 log = logging.getLogger(__name__)
 
 ANIMATION_FORMATS = (".gif", ".mp4")
-
-FPS = Parameter("fps", "frames per second", 20, 1, 60, integer=True,
-                description="How many frames each second of the animation shows.")
-STEPS_PER_FRAME = Parameter("steps_per_frame", "steps per frame", 2, 1, 100_000,
-                            integer=True, description="Optimizer steps between frames.")
-WIDTH = Parameter("width", "width", 960, 64, 3840, integer=True,
-                  description="Width of the animation in pixels.")
-HEIGHT = Parameter("height", "height", 540, 64, 2160, integer=True,
-                   description="Height of the animation in pixels.")
-MAX_FRAMES = 5000
-"""Longest animation made: more frames than this are refused with a message."""
-
-
-@dataclass(frozen=True)
-class AnimationSettings:
-    """How an animation is cut: frame rate, steps per frame and picture size."""
-
-    fps: int = int(FPS.default)
-    steps_per_frame: int = int(STEPS_PER_FRAME.default)
-    width: int = int(WIDTH.default)
-    height: int = int(HEIGHT.default)
-    hold_seconds: float = 1.0
-
-    def checked(self) -> AnimationSettings:
-        """These settings if every value is allowed, else ParameterError."""
-        for parameter in (FPS, STEPS_PER_FRAME, WIDTH, HEIGHT):
-            parameter.validate(getattr(self, parameter.name))
-        return self
-
-    def frame_count(self, steps: int) -> int:
-        """Frames for ``steps`` steps: step 0, then every steps_per_frame, then a hold."""
-        moving = math.ceil(steps / self.steps_per_frame) + 1
-        return moving + round(self.hold_seconds * self.fps)
-
 
 class FrameRenderer:
     """Draws frame after frame of a session's finished trajectories, offscreen."""
@@ -91,7 +56,7 @@ class FrameRenderer:
 
         # Even sizes: H.264's colour format needs them.
         self.size = QSize(settings.width // 2 * 2, settings.height // 2 * 2)
-        self.canvas = _offscreen_canvas(session, self.size)
+        self.canvas = offscreen_canvas(session, self.size)
 
     def render(self, frame: int) -> np.ndarray:
         """Frame ``frame`` as an RGB array of shape (height, width, 3)."""
@@ -270,7 +235,8 @@ class _Encoder:
             self.error = error
 
 
-def _offscreen_canvas(session: Session, size: QSize) -> Canvas:
+def offscreen_canvas(session: Session, size: QSize) -> Canvas:
+    """A canvas never shown on screen, set up to draw ``session`` at ``size``."""
     canvas = Canvas()
     canvas.setAttribute(Qt.WidgetAttribute.WA_DontShowOnScreen)
     canvas.resize(size)

@@ -18,6 +18,7 @@ from PySide6.QtWidgets import QApplication
 from ..data_files import resource_path
 from .export import ExportError, export_image
 from ..core.session import Session
+from ..core.session_file import PNG_SESSION_KEY, session_to_toml
 from .main_window import MainWindow
 from .settings import AppSettings
 
@@ -103,8 +104,9 @@ def _restore_window(window: MainWindow, settings: AppSettings) -> None:
 
 
 def _save_and_quit(window: MainWindow, path: str, outcome: dict) -> None:
+    metadata = {PNG_SESSION_KEY: session_to_toml(window.current_session())}
     try:
-        export_image(window, path)
+        export_image(window, path, metadata=metadata)
     except ExportError as error:
         log.error("screenshot failed: %s", error)
         outcome["code"] = 1

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ..core.session import Session
 from ..core.simulation import Chunk
 from ..core.trajectory import Trajectory
-from .animation import FPS, HEIGHT, STEPS_PER_FRAME, WIDTH, AnimationSettings
+from ..core.animation import FPS, HEIGHT, STEPS_PER_FRAME, WIDTH, AnimationSettings
 from .worker import SimulationRunner
 
 __all__ = ["AnimationDialog", "TrajectoryComputation"]

@@ -49,7 +49,8 @@ from ..core.session_file import (
 )
 from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
-from .animation import ANIMATION_FORMATS, AnimationJob, AnimationSettings
+from ..core.animation import AnimationSettings
+from .animation import ANIMATION_FORMATS, AnimationJob
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
 from .runs_dock import RunsDock

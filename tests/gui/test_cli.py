@@ -50,3 +50,50 @@ def test_quit_after_beyond_a_day_is_refused_not_crashed():
     assert "from 0 to 86400" in result.stderr
     result = run_app("--screenshot", "x.png", "--quit-after", "1")
     assert result.returncode == 2 and "quits by itself" in result.stderr
+
+
+def test_export_writes_every_format_headless(tmp_path):
+    files = {kind: tmp_path / f"lesson.{kind}" for kind in
+             ("png", "svg", "gif", "mp4", "csv", "json")}
+    args = ["export", "momentum-too-large", "--steps", "30", "--width", "800",
+            "--size", "320x200"]
+    for kind, path in files.items():
+        args += [f"--{kind}", str(path)]
+    result = run_app(*args)
+
+    assert result.returncode == 0, result.stderr
+    assert all(path.stat().st_size > 1000 for path in files.values())
+    assert QImage(str(files["png"])).width() == 800
+    assert files["csv"].read_text().splitlines()[0] == (
+        "run,label,optimizer,hyperparameters,step,x,y,loss")
+    assert len(files["csv"].read_text().splitlines()) == 1 + 2 * 31
+
+
+def test_export_refuses_bad_sessions_and_paths_and_writes_nothing(tmp_path):
+    broken = tmp_path / "broken.toml"
+    broken.write_text("schema = 1\n[surface]\nname = 3\n")
+    cases = [
+        (["export", str(broken), "--png", str(tmp_path / "a.png")], "surface.name"),
+        (["export", "no-such-preset", "--png", str(tmp_path / "a.png")], "the presets are"),
+        (["export", "--png", str(tmp_path / "a.jpg")], "must end in .png"),
+        (["export", "--gif", str(tmp_path / "missing" / "a.gif")], "does not exist"),
+        (["export"], "say what to write"),
+        (["export", "--png", str(tmp_path / "a.png"), "--width", "9000"], "--width"),
+    ]
+    for args, message in cases:
+        result = run_app(*args)
+        assert result.returncode == 2, (args, result.stderr)
+        assert message in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["broken.toml"]
+
+
+def test_a_preset_or_session_file_opens_in_the_window(tmp_path):
+    shot = tmp_path / "race.png"
+    result = run_app("rosenbrock-race", "--screenshot", str(shot))
+    assert result.returncode == 0, result.stderr
+    from momentum_desktop.core.session_file import load_session
+
+    assert len(load_session(shot).runs) == 6  # the window's picture carries it
+
+    result = run_app(str(tmp_path / "nothing.toml"), "--quit-after", "0")
+    assert result.returncode == 2 and "neither a session file nor a preset" in result.stderr

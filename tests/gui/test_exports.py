@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from momentum_desktop.core.session_file import load_session
-from momentum_desktop.gui.animation import AnimationSettings
+from momentum_desktop.core.animation import AnimationSettings
 
 
 def read_frames(path) -> np.ndarray:
