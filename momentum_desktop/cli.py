@@ -202,6 +202,9 @@ def _add_window_options(parser: argparse.ArgumentParser) -> None:
                         help="start playing as soon as the window opens")
     parser.add_argument("--quit-after", metavar="SECONDS", type=_seconds,
                         help="close the window after SECONDS (for smoke tests)")
+    parser.add_argument("--check-menus", action="store_true",
+                        help="open pyqtgraph's context menus and export dialog, then "
+                             "exit 0 if they work (a smoke test of a frozen build)")
     parser.add_argument("-v", "--verbose", action="count", default=0,
                         help="log more: -v for runs and files, -vv for everything")
 
@@ -217,7 +220,8 @@ def _open_window(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     from .gui.app import run_app  # Qt is loaded only when a window is wanted
 
     return run_app(screenshot=args.screenshot, quit_after=args.quit_after,
-                   play=args.play, session=session, session_path=path)
+                   play=args.play, session=session, session_path=path,
+                   check_menus=args.check_menus)
 
 
 def _session_argument(text: str) -> tuple[Session, str | None]:

@@ -2,6 +2,7 @@
 # Build the one-folder app dist/momentum-desktop/ with PyInstaller and smoke-test it.
 #
 #   packaging/build.sh                 # uses (and creates if needed) build/venv-pack
+#   packaging/build.sh --onefile       # one executable, dist/momentum-desktop-onefile
 #   PYTHON=/path/to/python packaging/build.sh
 #
 # The app is frozen from an installed, non-editable copy of the project (see the
@@ -40,11 +41,16 @@ echo "== pyinstaller packaging/momentum_desktop.spec"
 start=$SECONDS
 # The `pyinstaller` command, not `python -m PyInstaller`: the latter would put the
 # repository root (this cwd) first on sys.path, shadowing the installed package.
-"$pyinstaller" packaging/momentum_desktop.spec --noconfirm --clean --log-level WARN
-echo "== built dist/momentum-desktop in $((SECONDS - start)) s"
+if [[ "${1:-}" == "--onefile" ]]; then
+    "$pyinstaller" packaging/momentum_desktop_onefile.spec --noconfirm --clean --log-level WARN
+    app="$repo/dist/momentum-desktop-onefile"
+else
+    "$pyinstaller" packaging/momentum_desktop.spec --noconfirm --clean --log-level WARN
+    app="$repo/dist/momentum-desktop/momentum-desktop"
+fi
+echo "== built $app in $((SECONDS - start)) s"
 
 echo "== smoke test: --screenshot from / with QT_QPA_PLATFORM=offscreen"
-app="$repo/dist/momentum-desktop/momentum-desktop"
 shot="${SHOT:-/tmp/frozen-shot.png}"
 rm -f "$shot"
 limit=(); command -v timeout >/dev/null && limit=(timeout 120)
@@ -62,4 +68,7 @@ if [[ $code -ne 2 || "$err" != *"unrecognized arguments"* ]]; then
     echo "build.sh: a bad option gave exit $code and stderr '$err'" >&2
     exit 1
 fi
-du -sh dist/momentum-desktop
+echo "== smoke test: pyqtgraph's context menus and export dialog (their templates)"
+(cd / && QT_QPA_PLATFORM=offscreen "${limit[@]}" "$app" --check-menus)
+du -sh "$(dirname "$app")/$(basename "$app")" 2>/dev/null || true
+[[ -d dist/momentum-desktop ]] && du -sh dist/momentum-desktop

@@ -34,13 +34,14 @@ QT_LEVELS = {
     QtMsgType.QtCriticalMsg: logging.ERROR,
     QtMsgType.QtFatalMsg: logging.CRITICAL,
 }
-HARMLESS_QT_MESSAGES = ("This plugin does not support propagateSizeHints()",)
-"""Said by the offscreen platform for every window; it means nothing for this app."""
+HARMLESS_QT_MESSAGES = ("This plugin does not support",)
+"""Said by the offscreen platform (propagateSizeHints, raise, grabbing the keyboard)
+for windows and menus; it means nothing for this app."""
 
 
 def run_app(screenshot: str | None = None, quit_after: float | None = None,
             play: bool = False, session: Session | None = None,
-            session_path: str | None = None) -> int:
+            session_path: str | None = None, check_menus: bool = False) -> int:
     """Open the window and run the event loop; returns the exit code.
 
     Parameters
@@ -56,6 +57,9 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
         for a screenshot, which always shows the default scenario unless given one).
     session_path : str, optional
         The file ``session`` came from, for Save.
+    check_menus : bool
+        Open pyqtgraph's context menus and export dialog, then quit: exit 0 if they
+        work. Their .ui templates are a known trap for freezers.
     """
     qInstallMessageHandler(_log_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
@@ -86,6 +90,8 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
 
     if quit_after is not None:
         QTimer.singleShot(int(quit_after * 1000), window.close)
+    if check_menus:
+        QTimer.singleShot(200, lambda: _check_menus(window, outcome))
 
     try:
         code = app.exec()
@@ -93,6 +99,26 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
         # Qt still logs while it shuts down, after Python can no longer run a handler.
         qInstallMessageHandler(None)
     return outcome["code"] or code
+
+
+def _check_menus(window: MainWindow, outcome: dict) -> None:
+    """Open the plot's and the view's context menus and the export dialog; close."""
+    try:
+        plot = window.canvas.panes[0].plot
+        menus = [plot.vb.menu, plot.ctrlMenu]
+        for menu in menus:
+            menu.popup(window.mapToGlobal(window.rect().center()))
+        window.canvas.scene().contextMenuItem = plot  # what a right-click sets
+        window.canvas.scene().showExportDialog()
+        QApplication.processEvents()
+        for menu in menus:
+            menu.close()
+        window.canvas.scene().exportDialog.close()
+        log.info("context menus and export dialog work")
+    except Exception:  # the smoke test's whole point is to report any failure
+        log.exception("a context menu or the export dialog failed")
+        outcome["code"] = 1
+    window.close()
 
 
 def _restore_window(window: MainWindow, settings: AppSettings) -> None:
@@ -124,6 +150,6 @@ def _application_icon() -> QIcon:
 def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
     """Send Qt's own messages to the log instead of straight to the terminal."""
     level = QT_LEVELS.get(kind, logging.WARNING)
-    if message in HARMLESS_QT_MESSAGES:
+    if message.startswith(HARMLESS_QT_MESSAGES):
         level = logging.DEBUG
     qt_log.log(level, "%s", message)
