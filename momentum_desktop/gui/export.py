@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import math
 import os
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -177,6 +178,9 @@ def _svg_bytes(widget: QWidget, size: QSize) -> bytes:
     generator.setSize(size)
     generator.setViewBox(QRect(0, 0, size.width(), size.height()))
     generator.setTitle("Momentum Desktop")
+    # pyqtgraph's axes replay a QPicture recorded at the screen's resolution; at the
+    # generator's default 72 dpi they came out at three quarters of their size.
+    generator.setResolution(widget.logicalDpiX())
 
     painter = QPainter()
     if not painter.begin(generator):
@@ -185,7 +189,47 @@ def _svg_bytes(widget: QWidget, size: QSize) -> bytes:
         _render(widget, painter, size)
     finally:
         painter.end()
-    return bytes(buffer.data())
+    return scale_free_strokes(bytes(buffer.data()))
+
+
+def scale_free_strokes(svg: bytes) -> bytes:
+    """Rewrite Qt's non-scaling strokes so every SVG renderer draws them alike.
+
+    Qt draws a plot's lines inside groups scaled from data units to pixels, and
+    keeps their widths in pixels with ``vector-effect="non-scaling-stroke"``.
+    librsvg, cairosvg and ImageMagick ignore that property and scale the width with
+    the group: a 2-pixel line became a band dozens of pixels wide. Each such stroke
+    gets its width divided by its groups' scale instead, which every renderer reads
+    the same way.
+    """
+    import re
+    import xml.etree.ElementTree as ET
+
+    namespace = "http://www.w3.org/2000/svg"
+    ET.register_namespace("", namespace)
+    ET.register_namespace("xlink", "http://www.w3.org/1999/xlink")
+    root = ET.fromstring(svg)
+    parents = {child: parent for parent in root.iter() for child in parent}
+
+    def scale_of(element: ET.Element) -> float:
+        match = re.match(r"matrix\(([^)]*)\)", element.get("transform", ""))
+        if not match:
+            return 1.0
+        a, b, c, d = (float(v) for v in re.split(r"[ ,]+", match.group(1).strip())[:4])
+        return math.sqrt(abs(a * d - b * c)) or 1.0
+
+    for element in root.iter():
+        if element.get("vector-effect") != "non-scaling-stroke":
+            continue
+        width, scale, node = None, 1.0, element
+        while node is not None:
+            scale *= scale_of(node)
+            if width is None and node.get("stroke-width") is not None:
+                width = float(node.get("stroke-width"))
+            node = parents.get(node)
+        del element.attrib["vector-effect"]
+        element.set("stroke-width", f"{(width if width is not None else 1.0) / scale:.6g}")
+    return ET.tostring(root, xml_declaration=True, encoding="utf-8")
 
 
 class ExportImageDialog(QDialog):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import numpy as np
+import pytest
 from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QMessageBox
 
@@ -138,3 +139,26 @@ def test_the_dialog_stays_open_with_the_path_when_the_export_is_refused(window, 
     dialog.path_edit.setText(str(tmp_path / "x.svg"))
     dialog.accept()
     assert not dialog.isVisible() and (tmp_path / "x.svg").exists()
+
+
+def test_svg_draws_the_same_in_any_renderer_and_stays_finite(fast_window, qtbot,
+                                                             tmp_path):
+    import re
+
+    field = fast_window.runs_dock.fields[0]["lr"]
+    with qtbot.waitSignal(fast_window.playback_finished, timeout=20_000):
+        field.edit.setText("0.05")  # gradient descent diverges
+        field.edit.editingFinished.emit()
+    path = tmp_path / "diverged.svg"
+    assert fast_window.export_image(fast_window, str(path), 1400)
+    text = path.read_text()
+
+    # Renderers without vector-effect (librsvg, cairosvg, ImageMagick) drew Qt's
+    # non-scaling strokes dozens of pixels wide; the axes came out at 3/4 size.
+    assert "non-scaling-stroke" not in text
+    for group in re.findall(r'<g [^>]*transform="matrix\(([^)]*)\)"[^>]*>\s*<text', text):
+        a, b, c, d = (float(v) for v in group.split(",")[:4])
+        assert abs(a * d - b * c) == pytest.approx(1.0)  # text at its own size
+    for data in re.findall(r' (?:d|points)="([^"]*)"', text):
+        assert not re.search(r"nan|inf", data, re.IGNORECASE)
+    ET.fromstring(path.read_bytes())
