@@ -99,6 +99,11 @@ class Optimizer(ABC):
         self.steps_taken = 0
         self._reset_state()
 
+    def velocity_buffer(self) -> np.ndarray | None:
+        """The state that carries past gradients forward (the momentum buffer, Adam's
+        first moment), shape ``(n, 2)``; None for rules that keep none."""
+        return None
+
     def step(self, position: np.ndarray, gradient: np.ndarray) -> np.ndarray:
         """Return the next positions, shape ``(n, 2)``, from positions and gradients."""
         self.steps_taken += 1
@@ -121,6 +126,9 @@ class _SGD(Optimizer):
 
     def _reset_state(self) -> None:
         self.velocity: np.ndarray | None = None
+
+    def velocity_buffer(self) -> np.ndarray | None:
+        return self.velocity
 
     def _update(self, position: np.ndarray, gradient: np.ndarray) -> np.ndarray:
         lr = self.values["lr"]
@@ -246,6 +254,9 @@ class RMSprop(Optimizer):
                               "of its raw second moment."),
     )
 
+    def velocity_buffer(self) -> np.ndarray | None:
+        return self.buffer if np.any(self.values["momentum"] > 0) else None
+
     def _reset_state(self) -> None:
         self.square_average = np.zeros((self.count, 2))
         self.gradient_average = np.zeros((self.count, 2))
@@ -286,6 +297,9 @@ class Adam(Optimizer):
         Parameter("amsgrad", "AMSGrad", False, kind="flag",
                   description="Use the largest squared-gradient average seen so far."),
     )
+
+    def velocity_buffer(self) -> np.ndarray | None:
+        return self.first_moment
 
     def _reset_state(self) -> None:
         self.first_moment = np.zeros((self.count, 2))

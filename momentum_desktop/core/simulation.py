@@ -83,6 +83,8 @@ class Chunk:
     losses: np.ndarray
     lengths: np.ndarray
     statuses: tuple[RunStatus, ...]
+    gradients: np.ndarray | None = None
+    velocities: np.ndarray | None = None
 
 
 def simulate(
@@ -138,13 +140,16 @@ def simulate(
     log.info("simulation started: %d runs, %d steps on %s", count, steps, surface.key)
 
     yield Chunk(0, position[:, None, :].copy(), loss[:, None].copy(),
-                np.ones(count, dtype=int), tuple(statuses))
+                np.ones(count, dtype=int), tuple(statuses),
+                gradient[:, None, :].copy(), np.full((count, 1, 2), np.nan))
 
     step = 0
     while step < steps and active.any():
         size = min(chunk_steps, steps - step)
         new_positions = np.full((count, size, 2), np.nan)
         new_losses = np.full((count, size), np.nan)
+        new_gradients = np.full((count, size, 2), np.nan)
+        new_velocities = np.full((count, size, 2), np.nan)
         lengths = np.zeros(count, dtype=int)
         first_step = step + 1
 
@@ -165,6 +170,11 @@ def simulate(
                 gradient[keep] = new_gradient[keep]
                 new_positions[keep, row] = proposed[keep]
                 new_losses[keep, row] = new_loss[keep]
+                new_gradients[keep, row] = new_gradient[keep]
+                for optimizer, rows in groups:
+                    velocity = optimizer.velocity_buffer()
+                    if velocity is not None:
+                        new_velocities[rows, row] = velocity
                 lengths[keep] += 1
 
                 settled = np.linalg.norm(new_gradient, axis=1) < tolerance
@@ -183,7 +193,8 @@ def simulate(
 
         used = row + 1
         yield Chunk(first_step, new_positions[:, :used], new_losses[:, :used],
-                    lengths, tuple(statuses))
+                    lengths, tuple(statuses), new_gradients[:, :used],
+                    new_velocities[:, :used])
 
     log.info("simulation ended at step %d: %s", step,
              "; ".join(s.describe() for s in statuses))
@@ -204,6 +215,8 @@ def merge_chunks(chunks: Sequence[Chunk]) -> Chunk:
         losses=np.concatenate([c.losses for c in chunks], axis=1),
         lengths=np.sum([c.lengths for c in chunks], axis=0),
         statuses=chunks[-1].statuses,
+        gradients=np.concatenate([c.gradients for c in chunks], axis=1),
+        velocities=np.concatenate([c.velocities for c in chunks], axis=1),
     )
 
 

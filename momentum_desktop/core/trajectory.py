@@ -15,13 +15,18 @@ __all__ = ["Trajectory", "decimate", "record"]
 class Trajectory:
     """Every point of one run, step 0 first, with room to grow.
 
-    Appending is amortized O(1) per point: storage doubles when full, so a run of a
-    million steps costs 24 MB and no Python object per point.
+    Besides positions and losses it keeps the gradient at each point and the
+    optimizer's velocity after each step (NaN where the rule keeps none), for the
+    arrows and the loss plot. Appending is amortized O(1) per point: storage doubles
+    when full, so a run of a million steps costs about 56 MB and no Python object
+    per point.
     """
 
     def __init__(self, capacity: int = 1024) -> None:
         self._positions = np.empty((capacity, 2))
         self._losses = np.empty(capacity)
+        self._gradients = np.empty((capacity, 2))
+        self._velocities = np.empty((capacity, 2))
         self._length = 0
         self.status = RunStatus(RunState.RUNNING, 0)
 
@@ -39,6 +44,17 @@ class Trajectory:
         return self._losses[: self._length]
 
     @property
+    def gradients(self) -> np.ndarray:
+        """Shape ``(len, 2)``: the gradient at each point (a view, do not modify)."""
+        return self._gradients[: self._length]
+
+    @property
+    def velocities(self) -> np.ndarray:
+        """Shape ``(len, 2)``: the optimizer's velocity after each step; NaN where
+        the rule keeps none, and at step 0 (a view, do not modify)."""
+        return self._velocities[: self._length]
+
+    @property
     def steps(self) -> np.ndarray:
         """Step numbers 0, 1, ... of the recorded points."""
         return np.arange(self._length)
@@ -53,23 +69,33 @@ class Trajectory:
         count = max(0, min(count, self._length))
         part = Trajectory.__new__(Trajectory)
         part._positions, part._losses = self._positions, self._losses
+        part._gradients, part._velocities = self._gradients, self._velocities
         part._length = count
         part.status = self.status if count == self._length else RunStatus(
             RunState.RUNNING, max(0, count - 1))
         return part
 
-    def append(self, positions: np.ndarray, losses: np.ndarray) -> None:
-        """Add points in step order."""
+    def append(self, positions: np.ndarray, losses: np.ndarray,
+               gradients: np.ndarray | None = None,
+               velocities: np.ndarray | None = None) -> None:
+        """Add points in step order (gradients and velocities NaN if not given)."""
         count = len(losses)
         self._reserve(self._length + count)
-        self._positions[self._length : self._length + count] = positions
-        self._losses[self._length : self._length + count] = losses
+        span = slice(self._length, self._length + count)
+        self._positions[span] = positions
+        self._losses[span] = losses
+        self._gradients[span] = np.nan if gradients is None else gradients
+        self._velocities[span] = np.nan if velocities is None else velocities
         self._length += count
 
     def append_chunk(self, chunk: Chunk, run: int) -> None:
         """Add run ``run``'s new points from a simulation chunk and take its status."""
         length = int(chunk.lengths[run])
-        self.append(chunk.positions[run, :length], chunk.losses[run, :length])
+        self.append(
+            chunk.positions[run, :length], chunk.losses[run, :length],
+            None if chunk.gradients is None else chunk.gradients[run, :length],
+            None if chunk.velocities is None else chunk.velocities[run, :length],
+        )
         self.status = chunk.statuses[run]
 
     def _reserve(self, needed: int) -> None:
@@ -79,11 +105,11 @@ class Trajectory:
 
         while capacity < needed:
             capacity *= 2
-        positions = np.empty((capacity, 2))
-        losses = np.empty(capacity)
-        positions[: self._length] = self.positions
-        losses[: self._length] = self.losses
-        self._positions, self._losses = positions, losses
+        for name in ("_positions", "_losses", "_gradients", "_velocities"):
+            old = getattr(self, name)
+            grown = np.empty((capacity,) + old.shape[1:])
+            grown[: self._length] = old[: self._length]
+            setattr(self, name, grown)
 
 
 def decimate(points: np.ndarray, most: int) -> np.ndarray:

@@ -79,6 +79,34 @@ class RunArtist:
             item.setZValue(10 + z)
             plot.addItem(item)
 
+        self.arrows = {
+            "gradient": Arrow(plot, GRADIENT_COLOR),
+            "velocity": Arrow(plot, VELOCITY_COLOR),
+        }
+
+    def show_arrows(self, trajectory: Trajectory, lr: float, length: float,
+                    visible: bool) -> None:
+        """Arrows at the current point: the step the gradient asks for (-lr g) and
+        the step the velocity takes (-lr v).
+
+        Both are drawn to one scale, chosen so that the longer is ``length`` long: a
+        single step is often too short to see, while the two arrows' directions and
+        their ratio are the lesson.
+        """
+        if not visible or len(trajectory) == 0:
+            for arrow in self.arrows.values():
+                arrow.hide()
+            return
+
+        point = trajectory.positions[-1]
+        vectors = {"gradient": -lr * trajectory.gradients[-1],
+                   "velocity": -lr * trajectory.velocities[-1]}
+        longest = max((float(np.hypot(*v)) for v in vectors.values()
+                       if np.all(np.isfinite(v))), default=0.0)
+        scale = length / longest if longest > 0 else 0.0
+        for name, vector in vectors.items():
+            self.arrows[name].show(point, vector * scale)
+
     def set_look(self, look: RunLook) -> None:
         """Name and colour the run's items."""
         self.look = look
@@ -112,6 +140,45 @@ class RunArtist:
         self.path.setData([], [])
         self.dots.clear()
         self.current.clear()
+
+
+GRADIENT_COLOR = "#00e5ff"
+VELOCITY_COLOR = "#ffd60a"
+ARROW_LEGEND = (f'<span style="color:{GRADIENT_COLOR}">&#8594; &minus;lr &middot; gradient'
+                f'</span> &nbsp; <span style="color:{VELOCITY_COLOR}">&#8594; &minus;lr '
+                "&middot; velocity</span> &nbsp; (one scale, the longer drawn fixed)")
+
+
+class Arrow:
+    """A line from a point with a head at its tip; hidden when the vector is unknown."""
+
+    def __init__(self, plot: pg.PlotItem, color: str) -> None:
+        self.shaft = pg.PlotCurveItem(pen=pg.mkPen(color, width=2.5))
+        self.head = pg.ArrowItem(headLen=12, tipAngle=35, tailLen=0, pen=None,
+                                 brush=pg.mkBrush(color))
+        for item in (self.shaft, self.head):
+            item.setZValue(30)
+            plot.addItem(item)
+        self.hide()
+
+    def show(self, origin: np.ndarray, vector: np.ndarray) -> None:
+        """Draw ``vector`` from ``origin``; nothing if it is zero or unknown."""
+        length = float(np.hypot(*vector)) if np.all(np.isfinite(vector)) else 0.0
+        if length == 0.0:
+            self.hide()
+            return
+        tip = origin + vector
+        self.shaft.setData([origin[0], tip[0]], [origin[1], tip[1]])
+        angle = math.degrees(math.atan2(vector[1], vector[0]))
+        self.head.setStyle(angle=180 - angle)
+        self.head.setPos(tip[0], tip[1])
+        self.shaft.show()
+        self.head.show()
+
+    def hide(self) -> None:
+        """Draw nothing."""
+        self.shaft.hide()
+        self.head.hide()
 
 
 class SurfacePane:
@@ -260,19 +327,25 @@ class Canvas(pg.GraphicsLayoutWidget):
             pane.plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
 
     def show_trajectories(self, trajectories: Sequence[Trajectory],
-                          playing: bool = True) -> None:
-        """Redraw every run's path and the readouts."""
-        for artist, trajectory in zip(self.artists, trajectories):
+                          playing: bool = True,
+                          learning_rates: Sequence[float] | None = None) -> None:
+        """Redraw every run's path and the readouts; arrows if learning rates given."""
+        length = 0.12 * self._field.domain.span if self._field is not None else 1.0
+        for index, (artist, trajectory) in enumerate(zip(self.artists, trajectories)):
             artist.show(trajectory)
+            lr = learning_rates[index] if learning_rates is not None else 0.0
+            artist.show_arrows(trajectory, lr, length, learning_rates is not None)
 
+        legend = ARROW_LEGEND if learning_rates is not None else ""
         if self.layout_name == "overlay" and self.panes:
             lines = [_readout(t, look, playing, named=True)
                      for t, look in zip(trajectories, self._looks) if len(t)]
-            self.panes[0].readout.setText("<br>".join(lines))
+            self.panes[0].readout.setText("<br>".join(lines + [legend] if legend
+                                                      else lines))
             return
         for pane, trajectory, look in zip(self.panes, trajectories, self._looks):
-            pane.readout.setText(_readout(trajectory, look, playing) if len(trajectory)
-                                 else "")
+            text = _readout(trajectory, look, playing) if len(trajectory) else ""
+            pane.readout.setText(f"{text}<br>{legend}" if legend and text else text)
 
     def clear_trajectories(self) -> None:
         """Remove all paths, as before a restart."""

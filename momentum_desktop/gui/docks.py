@@ -166,6 +166,7 @@ class PlaybackDock(QDockWidget):
     restart_clicked = Signal()
     steps_committed = Signal(int)
     speed_chosen = Signal(float)
+    step_chosen = Signal(int)
 
     def __init__(self) -> None:
         super().__init__("Playback")
@@ -196,8 +197,31 @@ class PlaybackDock(QDockWidget):
         form.addRow("speed", self.speed)
         form.addRow("", self.speed_label)
 
+        self.timeline = QSlider(Qt.Orientation.Horizontal)
+        self.timeline.setRange(0, 0)
+        self.timeline.setToolTip("Drag to any step computed so far; the panes, arrows, "
+                                 "readouts and loss plot follow.")
+        self.timeline.sliderMoved.connect(self.step_chosen)
+        self.timeline.actionTriggered.connect(self._timeline_clicked)
+        back = QPushButton("<")
+        back.setToolTip("One step back (Left).")
+        back.clicked.connect(lambda: self._nudge(-1))
+        forward = QPushButton(">")
+        forward.setToolTip("One step forward (Right).")
+        forward.clicked.connect(lambda: self._nudge(1))
+        for button in (back, forward):
+            button.setMaximumWidth(32)
+        self.step_label = QLabel("step 0 of 0")
+        timeline = QHBoxLayout()
+        timeline.addWidget(back)
+        timeline.addWidget(self.timeline, 1)
+        timeline.addWidget(forward)
+
         layout.addLayout(buttons)
         layout.addLayout(form)
+        layout.addWidget(QLabel("timeline"))
+        layout.addLayout(timeline)
+        layout.addWidget(self.step_label)
         layout.addStretch(1)
         self.setWidget(body)
 
@@ -215,6 +239,22 @@ class PlaybackDock(QDockWidget):
             self.play_button.setText("Pause")
         else:
             self.play_button.setText("Replay" if finished else "Play")
+
+    def show_timeline(self, shown: int, computed: int) -> None:
+        """Put the timeline at step ``shown`` of ``computed`` (without emitting)."""
+        self.timeline.blockSignals(True)
+        self.timeline.setRange(0, computed)
+        self.timeline.setValue(shown)
+        self.timeline.blockSignals(False)
+        self.step_label.setText(f"step {shown} of {computed} computed")
+
+    def _nudge(self, delta: int) -> None:
+        step = min(max(self.timeline.value() + delta, 0), self.timeline.maximum())
+        self.step_chosen.emit(step)
+
+    def _timeline_clicked(self, action: int) -> None:
+        if action != QSlider.SliderAction.SliderMove:  # page clicks and arrow keys
+            self.step_chosen.emit(self.timeline.sliderPosition())
 
     def _speed_moved(self, position: int) -> None:
         speed = SPEEDS[position]

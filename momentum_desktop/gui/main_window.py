@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+import time
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
@@ -27,9 +28,9 @@ from PySide6.QtWidgets import (
 )
 
 from ..core.contours import ContourField, contour_field
-from ..core.parameters import ParameterError
 from ..core.data_export import trajectories_csv, trajectories_json
 from ..core.files import write_atomically
+from ..core.parameters import ParameterError
 from ..core.optimizers import OPTIMIZERS
 from ..core.presets import PRESETS, load_preset
 from ..core.session import (
@@ -50,6 +51,7 @@ from ..core.session_file import (
 from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
 from ..core.animation import AnimationSettings
+from .analysis_docks import LossDock, ResultsDock, TheoryDock
 from .animation import ANIMATION_FORMATS, AnimationJob
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
@@ -107,9 +109,26 @@ class MainWindow(QMainWindow):
         self.surface_dock = SurfaceDock()
         self.runs_dock = RunsDock(self._apply_run_change)
         self.playback_dock = PlaybackDock()
+        self.loss_dock = LossDock()
+        self.results_dock = ResultsDock()
+        self.theory_dock = TheoryDock()
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.surface_dock)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.playback_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.theory_dock)
+        self.tabifyDockWidget(self.runs_dock, self.theory_dock)
+        self.runs_dock.raise_()
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.loss_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.results_dock)
+        self.tabifyDockWidget(self.loss_dock, self.results_dock)
+        self.loss_dock.raise_()
+        self.shown_step: int | None = None
+        self._results_shown = 0.0
+        self._surface = self.session.make_surface()
+        self.arrows_action = QAction("Gradient and velocity &arrows", self)
+        self.arrows_action.setCheckable(True)
+        self.arrows_action.setChecked(True)
+        self.arrows_action.toggled.connect(lambda _: self._refresh_views())
 
         self.runner = SimulationRunner(self)
         self.runner.batch_ready.connect(self._on_batch)
@@ -126,7 +145,7 @@ class MainWindow(QMainWindow):
     def apply_session(self, session: Session, play: bool = True) -> None:
         """Show ``session`` everywhere and replay it from the start."""
         self.session = session
-        surface = session.make_surface()
+        surface = self._surface = session.make_surface()
 
         self.canvas.set_runs(self._titles(), self._colors(), session.layout)
         key = (session.surface, tuple(sorted(surface.params.items())),
@@ -144,6 +163,7 @@ class MainWindow(QMainWindow):
         self.surface_dock.show_session(session)
         self.runs_dock.show_session(session)
         self.playback_dock.show_session(session)
+        self.theory_dock.show_runs(session, surface, [])
         self.restart(play)
 
     def edit_session(self, **changes: object) -> str | None:
@@ -170,6 +190,7 @@ class MainWindow(QMainWindow):
     def restart(self, play: bool = True) -> None:
         """Throw away the trajectories and stream the session again from step 0."""
         self.trajectories = [Trajectory() for _ in self.session.runs]
+        self.shown_step = None
         self.summary.clear()
         self.canvas.clear_trajectories()
         self.finished = False
@@ -180,28 +201,74 @@ class MainWindow(QMainWindow):
 
     def toggle_play(self) -> None:
         """Pause, resume, or replay a finished animation."""
-        if self.finished:
+        if self.finished and (self.shown_step is None or self.shown_step >= self.computed):
             self.restart(play=True)
+        elif self.finished:
+            self.show_step(self.computed)
         else:
+            self.shown_step = None
             self.runner.set_paused(self.playing)
             self._set_playing(not self.playing)
+
+    @property
+    def computed(self) -> int:
+        """The last step any run has reached so far."""
+        return max((len(t) for t in self.trajectories), default=1) - 1
+
+    def show_step(self, step: int) -> None:
+        """Hold the animation and show every run as it was at ``step``."""
+        if self.playing:
+            self.runner.set_paused(True)
+            self._set_playing(False)
+        self.shown_step = min(max(step, 0), self.computed)
+        self._refresh_views()
 
     def _set_playing(self, playing: bool) -> None:
         self.playing = playing
         self.playback_dock.show_playing(playing, self.finished)
         if any(len(t) for t in self.trajectories):
-            self.canvas.show_trajectories(self.trajectories, playing)
+            self._refresh_views()
 
     def _on_batch(self, chunk: Chunk) -> None:
         for run, trajectory in enumerate(self.trajectories):
             trajectory.append_chunk(chunk, run)
-        self.canvas.show_trajectories(self.trajectories, self.playing)
+        self._refresh_views()
+
+    def _refresh_views(self) -> None:
+        """Draw the runs as they stand at the step shown: canvas, loss plot, timeline."""
+        step = self.computed if self.shown_step is None else self.shown_step
+        shown = [t.head(step + 1) for t in self.trajectories] \
+            if self.shown_step is not None else self.trajectories
+        rates = [float(r.hyperparameters.get("lr", 0.0)) for r in self.session.runs] \
+            if self.arrows_action.isChecked() else None
+        self.canvas.show_trajectories(shown, self.playing, rates)
+        self.loss_dock.show_runs(self.session, self._surface, self.trajectories, step)
+        self.playback_dock.show_timeline(step, self.computed)
+        if self.finished or time.monotonic() - self._results_shown > 0.25:
+            self.results_dock.show_runs(self.session, self._surface, shown)
+            self._results_shown = time.monotonic()
 
     def _on_finished(self) -> None:
         self.finished = True
         self._set_playing(False)
+        self.results_dock.show_runs(self.session, self._surface, self.trajectories)
+        self.theory_dock.show_runs(self.session, self._surface, self.trajectories)
         self.summary.setText(_summary(self.trajectories))
         self.playback_finished.emit()
+
+    def apply_optimal(self, index: int) -> str | None:
+        """Give run ``index`` the theory's best learning rate (and momentum rate)."""
+        theory = self.theory_dock.theory
+        run = self.session.runs[index]
+        if theory is None or run.optimizer not in ("gd", "momentum", "nesterov"):
+            return "the theory gives no optimal values for this run"
+        if run.optimizer == "gd":
+            best = {"lr": theory.gd_best_lr}
+        else:
+            best = {"lr": theory.momentum_best_lr,
+                    "momentum": theory.momentum_best_momentum}
+        settings = dict(run.hyperparameters, **best)
+        return self._try(lambda: self.session.with_run(index, hyperparameters=settings))
 
     def _on_failed(self, message: str) -> None:
         self._set_playing(False)
@@ -492,6 +559,8 @@ class MainWindow(QMainWindow):
         runs.comparison_requested.connect(self.show_momentum_comparison)
 
         playback.play_clicked.connect(self.toggle_play)
+        playback.step_chosen.connect(self.show_step)
+        self.theory_dock.apply_optimal.connect(self.apply_optimal)
         playback.restart_clicked.connect(lambda: self.restart(play=True))
         playback.steps_committed.connect(lambda steps: self.edit_session(steps=steps))
         playback.speed_chosen.connect(lambda speed: self.edit_session(speed=speed))
@@ -623,7 +692,15 @@ class MainWindow(QMainWindow):
         frame = QAction("&Frame the surface", self)
         frame.setShortcut(QKeySequence(Qt.Key.Key_F))
         frame.triggered.connect(self.canvas.frame_domain)
-        for action in (play, restart, frame):
+        back = QAction("Step &back", self)
+        back.setShortcut(QKeySequence(Qt.Key.Key_Left))
+        back.triggered.connect(lambda: self.show_step(
+            (self.computed if self.shown_step is None else self.shown_step) - 1))
+        forward = QAction("Step &forward", self)
+        forward.setShortcut(QKeySequence(Qt.Key.Key_Right))
+        forward.triggered.connect(lambda: self.show_step(
+            (self.computed if self.shown_step is None else self.shown_step) + 1))
+        for action in (play, restart, back, forward, frame):
             play_menu.addAction(action)
 
         presets = self.menuBar().addMenu("P&resets")
@@ -631,7 +708,10 @@ class MainWindow(QMainWindow):
             self._action(presets, title, lambda _=False, n=name: self.open_preset(n))
 
         view_menu = self.menuBar().addMenu("&View")
-        for dock in (self.surface_dock, self.runs_dock, self.playback_dock):
+        view_menu.addAction(self.arrows_action)
+        view_menu.addSeparator()
+        for dock in (self.surface_dock, self.runs_dock, self.playback_dock,
+                     self.loss_dock, self.results_dock, self.theory_dock):
             view_menu.addAction(dock.toggleViewAction())
 
     def _action(self, menu: object, text: str, slot: Callable,

@@ -1,0 +1,119 @@
+"""The views that show why: loss curves, arrows, the timeline, results and theory."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from PySide6.QtGui import QGuiApplication
+
+from momentum_desktop.core.theory import theory_for
+
+from .conftest import play_to_end
+
+
+def test_loss_curves_fall_and_the_marker_follows_the_step(fast_window, qtbot):
+    play_to_end(qtbot, fast_window)
+    dock = fast_window.loss_dock
+    gd_curve, momentum_curve = dock.curves
+
+    x, y = momentum_curve.getData()
+    assert x[0] == 0 and x[-1] == 60
+    # pyqtgraph holds log10 of the values in log mode.
+    assert y[-1] < y[0] - 6  # momentum: eight decades down the loss gap
+    assert gd_curve.getData()[1][-1] > y[-1] + 3
+    assert dock.marker.value() == 60
+
+    fast_window.show_step(20)
+    assert dock.marker.value() == 20
+    dock.metric_choice.setCurrentIndex(dock.metric_choice.findData("gradient"))
+    assert dock.plot.getPlotItem().getAxis("left").labelText == "gradient norm"
+
+
+def test_the_timeline_shows_any_computed_step_and_steps_one_at_a_time(fast_window,
+                                                                      qtbot):
+    play_to_end(qtbot, fast_window)
+    playback = fast_window.playback_dock
+
+    playback.step_chosen.emit(10)
+    gd_artist = fast_window.canvas.artists[0]
+    assert len(gd_artist.path.xData) == 11
+    assert gd_artist.current.data["x"][0] == fast_window.trajectories[0].positions[10, 0]
+    assert "step 10" in fast_window.canvas.panes[0].readout.text
+    assert playback.timeline.value() == 10
+
+    playback._nudge(1)
+    assert fast_window.shown_step == 11 and "step 11" in fast_window.canvas.panes[0].readout.text
+    playback._nudge(-5)
+    assert fast_window.shown_step == 6
+    fast_window.show_step(500)  # past the end: held at the last computed step
+    assert fast_window.shown_step == 60
+
+
+def test_arrows_show_the_gradient_step_and_the_velocity(fast_window, qtbot):
+    play_to_end(qtbot, fast_window)
+    fast_window.show_step(15)
+    heavy = fast_window.canvas.artists[1]
+    trajectory = fast_window.trajectories[1]
+
+    for name, vector in (("gradient", -trajectory.gradients[15]),
+                         ("velocity", -trajectory.velocities[15])):
+        arrow = heavy.arrows[name]
+        assert arrow.shaft.isVisible()
+        xs, ys = arrow.shaft.getData()
+        drawn = np.array([xs[1] - xs[0], ys[1] - ys[0]])
+        cosine = drawn @ vector / np.linalg.norm(drawn) / np.linalg.norm(vector)
+        assert cosine == pytest.approx(1.0, abs=1e-9)  # same direction
+    assert "velocity" in fast_window.canvas.panes[1].readout.text
+
+    # Gradient descent keeps no velocity: only its gradient arrow shows.
+    assert not fast_window.canvas.artists[0].arrows["velocity"].shaft.isVisible()
+    fast_window.arrows_action.setChecked(False)
+    assert not heavy.arrows["gradient"].shaft.isVisible()
+
+
+def test_results_table_counts_steps_to_the_tolerance_and_copies(fast_window, qtbot):
+    play_to_end(qtbot, fast_window)
+    dock = fast_window.results_dock
+    rows = {row[0]: row for row in dock.rows()}
+    heavy = rows["Momentum (lr=0.036, beta=0.7)"]
+    losses = fast_window.trajectories[1].losses
+    assert heavy[2] == int(np.flatnonzero(losses <= 1e-8)[0])
+    assert rows["Gradient descent (lr=0.036)"][2] is None  # never within 1e-8
+
+    dock.tolerance.edit.setText("0.5")
+    dock.tolerance.edit.editingFinished.emit()
+    assert dock.rows()[0][2] == int(np.flatnonzero(fast_window.trajectories[0].losses
+                                                   <= 0.5)[0])
+    text = dock.copy_all()
+    assert QGuiApplication.clipboard().text() == text
+    assert text.splitlines()[0].startswith("run\tstatus\tsteps to tolerance")
+    assert dock.table.isSortingEnabled()
+
+
+def test_theory_panel_and_apply_optimal(fast_window, qtbot):
+    play_to_end(qtbot, fast_window)
+    dock = fast_window.theory_dock
+    theory = theory_for(fast_window.session.make_surface(),
+                        fast_window.session.start_point())
+    assert dock.theory == theory
+    assert f"{theory.momentum_best_momentum:.4g}" in dock.summary.text()
+    assert "measured" in dock.rate_labels[1].text()
+
+    with qtbot.waitSignal(fast_window.playback_finished, timeout=20_000):
+        dock.buttons[1].click()
+    settings = fast_window.session.runs[1].hyperparameters
+    assert settings["lr"] == pytest.approx(theory.momentum_best_lr)
+    assert settings["momentum"] == pytest.approx(theory.momentum_best_momentum)
+    with qtbot.waitSignal(fast_window.playback_finished, timeout=20_000):
+        dock.buttons[0].click()
+    assert fast_window.session.runs[0].hyperparameters["lr"] == pytest.approx(
+        theory.gd_best_lr)
+
+
+def test_measured_rate_agrees_with_the_predicted_rate(fast_window, qtbot):
+    import re
+
+    play_to_end(qtbot, fast_window)
+    text = fast_window.theory_dock.rate_labels[0].text()  # gradient descent
+    predicted, measured = (float(v) for v in re.findall(r"([0-9.]+(?:e-?\d+)?)", text))
+    assert measured == pytest.approx(predicted, abs=2e-3)
