@@ -114,3 +114,16 @@ def test_the_classic_story_on_the_default_valley():
 
     assert np.linalg.norm(gd.positions[-1]) > 0.3
     assert np.linalg.norm(heavy.positions[-1]) < 1e-3
+
+
+def test_runs_record_gradients_and_the_momentum_buffer():
+    runs = [RunSpec("momentum", {"lr": 0.1, "momentum": 0.5}, (1.0, 1.0)),
+            RunSpec("gd", {"lr": 0.1}, (1.0, 1.0))]
+    (heavy, plain), _ = collect(axis_valley(), runs, 3)
+
+    # By hand (see test_optimizers): v1 = (1, 10), v2 = (1.4, 5), v3 = (1.46, -2.5).
+    np.testing.assert_allclose(heavy.velocities[1:], [[1, 10], [1.4, 5], [1.46, -2.5]],
+                               atol=1e-14)
+    assert np.isnan(heavy.velocities[0]).all()  # no velocity before the first step
+    assert np.isnan(plain.velocities).all()  # gradient descent keeps none
+    np.testing.assert_allclose(heavy.gradients[1], [0.9, 0.0], atol=1e-15)
