@@ -8,7 +8,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QEvent, QMimeData, Qt, Signal
+from PySide6.QtCore import QEvent, QMimeData, Qt, QTimer, Signal
 from PySide6.QtGui import (
     QAction,
     QCloseEvent,
@@ -52,6 +52,7 @@ from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
 from ..core.animation import AnimationSettings
 from .analysis_docks import LossDock, ResultsDock, TheoryDock
+from .map_dock import RateMapDock
 from .animation import ANIMATION_FORMATS, AnimationJob
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
@@ -64,6 +65,9 @@ from .worker import SimulationRunner
 __all__ = ["MainWindow"]
 
 log = logging.getLogger(__name__)
+
+SLOW_VIEWS_SECONDS = 0.2
+"""While playing, the loss plot and results table are redrawn at most this often."""
 
 DEFAULT_EXPRESSION = "x^2 + 10*y^2 + 3*sin(2*x)"
 """What 'Custom expression' shows first: a valley with ripples, easy to edit."""
@@ -118,12 +122,18 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.theory_dock)
         self.tabifyDockWidget(self.runs_dock, self.theory_dock)
         self.runs_dock.raise_()
+        self.map_dock = RateMapDock(self)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.loss_dock)
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.results_dock)
         self.tabifyDockWidget(self.loss_dock, self.results_dock)
         self.loss_dock.raise_()
+        self.splitDockWidget(self.loss_dock, self.map_dock, Qt.Orientation.Horizontal)
         self.shown_step: int | None = None
-        self._results_shown = 0.0
+        self._plots_shown = 0.0
+        self._redraw = QTimer(self)
+        self._redraw.setSingleShot(True)
+        self._redraw.setInterval(0)
+        self._redraw.timeout.connect(self._refresh_views)
         self._surface = self.session.make_surface()
         self.arrows_action = QAction("Gradient and velocity &arrows", self)
         self.arrows_action.setCheckable(True)
@@ -164,6 +174,7 @@ class MainWindow(QMainWindow):
         self.runs_dock.show_session(session)
         self.playback_dock.show_session(session)
         self.theory_dock.show_runs(session, surface, [])
+        self.map_dock.show_session(session)
         self.restart(play)
 
     def edit_session(self, **changes: object) -> str | None:
@@ -232,21 +243,31 @@ class MainWindow(QMainWindow):
     def _on_batch(self, chunk: Chunk) -> None:
         for run, trajectory in enumerate(self.trajectories):
             trajectory.append_chunk(chunk, run)
-        self._refresh_views()
+        # Batches that queued up while the GUI was busy are drawn once, together.
+        if not self._redraw.isActive():
+            self._redraw.start()
 
     def _refresh_views(self) -> None:
-        """Draw the runs as they stand at the step shown: canvas, loss plot, timeline."""
+        """Draw the runs as they stand at the step shown: canvas, loss plot, timeline.
+
+        While a run streams, the loss plot and the results table (which go over
+        whole trajectories) are redrawn a few times a second, the panes every frame.
+        """
+        self._redraw.stop()
         step = self.computed if self.shown_step is None else self.shown_step
         shown = [t.head(step + 1) for t in self.trajectories] \
             if self.shown_step is not None else self.trajectories
         rates = [float(r.hyperparameters.get("lr", 0.0)) for r in self.session.runs] \
             if self.arrows_action.isChecked() else None
         self.canvas.show_trajectories(shown, self.playing, rates)
-        self.loss_dock.show_runs(self.session, self._surface, self.trajectories, step)
         self.playback_dock.show_timeline(step, self.computed)
-        if self.finished or time.monotonic() - self._results_shown > 0.25:
+
+        now = time.monotonic()
+        if not self.playing or now - self._plots_shown > SLOW_VIEWS_SECONDS:
+            self.loss_dock.show_runs(self.session, self._surface, self.trajectories, step)
             self.results_dock.show_runs(self.session, self._surface, shown)
-            self._results_shown = time.monotonic()
+            self._plots_shown = now
+        self.runner.frame_drawn()
 
     def _on_finished(self) -> None:
         self.finished = True
@@ -255,6 +276,17 @@ class MainWindow(QMainWindow):
         self.theory_dock.show_runs(self.session, self._surface, self.trajectories)
         self.summary.setText(_summary(self.trajectories))
         self.playback_finished.emit()
+
+    def apply_map_settings(self, index: int, lr: float, momentum: float) -> str | None:
+        """Give run ``index`` a learning rate and momentum rate picked on the map."""
+        run = self.session.runs[index]
+        settings = dict(run.hyperparameters, lr=lr)
+        if run.optimizer == "adam":
+            betas = run.hyperparameters.get("betas", (0.9, 0.999))
+            settings["betas"] = (momentum, betas[1])
+        else:
+            settings["momentum"] = momentum
+        return self._try(lambda: self.session.with_run(index, hyperparameters=settings))
 
     def apply_optimal(self, index: int) -> str | None:
         """Give run ``index`` the theory's best learning rate (and momentum rate)."""
@@ -513,8 +545,9 @@ class MainWindow(QMainWindow):
     # ----- window --------------------------------------------------------------
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 - Qt's name
-        """Stop the worker and remember the session and layout before the window goes."""
+        """Stop the workers and remember the session and layout before the window goes."""
         self.runner.shutdown()
+        self.map_dock.shutdown()
         for job in list(self._jobs):
             job.cancel()
         for computation in self._computations:
@@ -540,6 +573,7 @@ class MainWindow(QMainWindow):
         """Also stop the worker when the window is deleted without being closed."""
         if event.type() == QEvent.Type.DeferredDelete:
             self.runner.shutdown()
+            self.map_dock.shutdown()
         return super().event(event)
 
     def _connect_docks(self) -> None:
@@ -561,6 +595,7 @@ class MainWindow(QMainWindow):
         playback.play_clicked.connect(self.toggle_play)
         playback.step_chosen.connect(self.show_step)
         self.theory_dock.apply_optimal.connect(self.apply_optimal)
+        self.map_dock.settings_chosen.connect(self.apply_map_settings)
         playback.restart_clicked.connect(lambda: self.restart(play=True))
         playback.steps_committed.connect(lambda steps: self.edit_session(steps=steps))
         playback.speed_chosen.connect(lambda speed: self.edit_session(speed=speed))
@@ -711,7 +746,7 @@ class MainWindow(QMainWindow):
         view_menu.addAction(self.arrows_action)
         view_menu.addSeparator()
         for dock in (self.surface_dock, self.runs_dock, self.playback_dock,
-                     self.loss_dock, self.results_dock, self.theory_dock):
+                     self.loss_dock, self.results_dock, self.theory_dock, self.map_dock):
             view_menu.addAction(dock.toggleViewAction())
 
     def _action(self, menu: object, text: str, slot: Callable,

@@ -111,6 +111,8 @@ SLOWEST = 8.0
 MARKER_SIZE = 18
 """The run's marker, in pixels; a click this close to its centre is not a cell's."""
 
+READOUT_HINT = "Point at a cell to read its settings and steps."
+
 COLOR_MODES = {
     "steps": "Steps to the tolerance",
     "predicted": "Predicted rate (quadratic theory)",
@@ -312,9 +314,12 @@ class RateMapDock(QDockWidget):
         self._surface: Surface | None = None
         self._surface_key: tuple | None = None
         self._request: MapRequest | None = None
+        self._request_key: tuple | None = None
         self._request_error = ""
         self._computing_request: MapRequest | None = None
+        self._computing_key: tuple | None = None
         self._shown_request: MapRequest | None = None
+        self._shown_key: tuple | None = None
         self._rates: np.ndarray | None = None
         self._drawn_axes: tuple[np.ndarray, np.ndarray] | None = None
         self._note = ""
@@ -358,17 +363,15 @@ class RateMapDock(QDockWidget):
         surface, start, optimizer, other settings or grid.
         """
         self._session = session
+        self._note = ""
         self._update_surface(session)
         self._fill_run_choice(session)
         self._refresh()
 
     def compute(self) -> None:
         """Start computing the map in the background, cancelling any map computing."""
-        if not self._commit_fields():
-            self._note = "Fix the grid settings marked in red first."
-            self._refresh()
-            return
-        if self._request is None:
+        if not self._commit_fields() or self._request is None:
+            self._show_message()
             return
 
         request = self._request
@@ -376,7 +379,8 @@ class RateMapDock(QDockWidget):
         log.info("rate map requested for run %d (generation %d)", self.chosen_run,
                  self.runner.generation)
 
-        self._computing_request = request
+        self._computing_request, self._computing_key = request, self._request_key
+        self._shown_request, self._shown_key = None, None
         self.result = None
         self._note = ""
         self.progress_bar.setValue(0)
@@ -455,6 +459,8 @@ class RateMapDock(QDockWidget):
 
         self.legend = _small_label()
         self.readout = _small_label()
+        self.readout.setText(READOUT_HINT)
+        self.readout.setStyleSheet("font-size: 9pt; color: #9aa0a6;")
         self.message_label = _small_label()
         self.message_label.setStyleSheet("color: #ffb74d;")
         for label in (self.legend, self.readout, self.message_label):
@@ -463,6 +469,9 @@ class RateMapDock(QDockWidget):
 
     def _build_choices(self) -> QFormLayout:
         self.run_choice = QComboBox()
+        self.run_choice.setSizeAdjustPolicy(
+            QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+        self.run_choice.setMinimumContentsLength(16)
         self.run_choice.setToolTip("The run whose optimizer, settings and start the "
                                    "map is for.")
         self.run_choice.currentIndexChanged.connect(lambda _: self._refresh())
@@ -490,6 +499,7 @@ class RateMapDock(QDockWidget):
         grid.setHorizontalSpacing(6)
         for index, field in enumerate(self._fields):
             field.value_committed.connect(lambda _: self._refresh())
+            field.edit.editingFinished.connect(self._show_message)
             row, column = divmod(index, 2)
             grid.addWidget(QLabel(field.parameter.label.capitalize()), row, 2 * column,
                            Qt.AlignmentFlag.AlignTop)
@@ -544,6 +554,7 @@ class RateMapDock(QDockWidget):
         self.color_bar.axis.setWidth(66)  # "0.9995" and the label beside it
         item.layout.addItem(self.color_bar, 2, 5)
         item.layout.setColumnFixedWidth(4, 6)
+        item.layout.setContentsMargins(2, 10, 2, 2)  # room for the bar's top label
 
         self.plot.scene().sigMouseClicked.connect(self._on_click)
         self.plot.scene().sigMouseMoved.connect(self._on_hover)
@@ -577,7 +588,7 @@ class RateMapDock(QDockWidget):
 
     def _build_request(self) -> None:
         """The map that Compute would compute now, or the reason there is none."""
-        self._request, self._request_error = None, ""
+        self._request, self._request_key, self._request_error = None, None, ""
         run = self.chosen_run
         if self._session is None or run is None:
             return
@@ -593,6 +604,7 @@ class RateMapDock(QDockWidget):
                 tuple(lrs), tuple(momenta), int(self.steps.value),
                 float(self.tolerance.value),
             )
+            self._request_key = _map_key(self._request, self._surface_key)
         except ParameterError as error:
             self._request_error = _sentence(str(error))
 
@@ -610,7 +622,8 @@ class RateMapDock(QDockWidget):
         self._show_marker()
         if self._color_mode() == "predicted":
             self._draw_predicted()
-        elif self._shown_request is not None and self.result is not None:
+        elif self.chosen_run is not None and self._shown_request is not None \
+                and self.result is not None:
             self._draw_steps(self.result, self._shown_request)
         else:
             self._clear_map()
@@ -634,8 +647,7 @@ class RateMapDock(QDockWidget):
         self.marker.setPos(math.log10(lr) if lr > 0 else -12.0, momentum)
 
     def _draw_steps(self, result: MapResult, request: MapRequest) -> None:
-        """Colour the cells by log10(steps); not reached and diverged in colours of
-        their own."""
+        """Colour cells by log10(steps); not reached and diverged ones set apart."""
         reached = result.reached
         steps = np.maximum(result.steps_to_tolerance, 1).astype(float)
         low, high = _log_range(steps[reached])
@@ -744,9 +756,8 @@ class RateMapDock(QDockWidget):
         return None
 
     def _show_controls(self) -> None:
-        computing = self.is_computing
         self.compute_button.setEnabled(self._request is not None)
-        self.cancel_button.setEnabled(computing)
+        self.cancel_button.setEnabled(self.is_computing)
 
     def _show_message(self) -> None:
         self.message_label.setText(self._message_text())
@@ -760,6 +771,8 @@ class RateMapDock(QDockWidget):
                     "Nesterov, RMSProp or Adam.")
         if self._request_error:
             return self._request_error
+        if any(field.error_text for field in self._fields):
+            return "Fix the grid settings marked in red, then press Compute."
         if self._color_mode() == "predicted" and self._rates is None:
             return _no_theory_words(self._request)
         if self._note:
@@ -770,9 +783,9 @@ class RateMapDock(QDockWidget):
         return ""
 
     def _is_stale(self) -> bool:
-        if self._shown_request is None or self._request is None:
+        if self._shown_key is None or self._request_key is None:
             return False
-        return _map_key(self._shown_request) != _map_key(self._request)
+        return self._shown_key != self._request_key
 
     def _color_mode(self) -> str:
         return str(self.color_choice.currentData())
@@ -790,7 +803,8 @@ class RateMapDock(QDockWidget):
             return
 
         self.result = progress.result
-        self._shown_request = self._computing_request
+        self._shown_request, self._shown_key = (self._computing_request,
+                                                self._computing_key)
         self.progress_bar.setValue(round(100 * progress.fraction))
         if self._color_mode() == "steps":
             self._draw_steps(progress.result, self._shown_request)
@@ -803,7 +817,8 @@ class RateMapDock(QDockWidget):
             return
 
         self.result = result
-        self._shown_request = self._computing_request
+        self._shown_request, self._shown_key = (self._computing_request,
+                                                self._computing_key)
         self._computing_request = None
         self.progress_bar.setValue(100)
         self._refresh()
@@ -859,7 +874,7 @@ class RateMapDock(QDockWidget):
         if box.sceneBoundingRect().contains(scene_pos):
             point = box.mapSceneToView(scene_pos)
             cell = self._cell_at(point.x(), point.y())
-        self.readout.setText("" if cell is None else self._cell_words(*cell))
+        self.readout.setText(READOUT_HINT if cell is None else self._cell_words(*cell))
 
     def _cell_at(self, x: float, y: float) -> tuple[int, int] | None:
         """The (row, column) of the drawn map, else of the grid, at a plot point."""
@@ -894,11 +909,8 @@ def _surface_key(session: Session) -> tuple:
             session.expression, session.domain)
 
 
-def _map_key(request: MapRequest) -> tuple:
-    """Everything a map depends on except the run's own lr and momentum rate.
-
-    The surface is compared by its description, which names it and its parameters.
-    """
+def _map_key(request: MapRequest, surface_key: tuple) -> tuple:
+    """Everything a map depends on except the run's own lr and momentum rate."""
     settings = dict(check_hyperparameters(request.optimizer, request.hyperparameters))
     settings.pop("lr")
     name, index = MOMENTUM_AXES[request.optimizer]
@@ -906,7 +918,7 @@ def _map_key(request: MapRequest) -> tuple:
     if isinstance(value, tuple):
         settings[name] = value[:index] + value[index + 1:]
 
-    return (request.surface.describe(), request.start, request.optimizer,
+    return (surface_key, request.start, request.optimizer,
             tuple(sorted(settings.items())), request.lrs, request.momenta,
             request.steps, request.tolerance)
 
@@ -998,8 +1010,9 @@ def _no_theory_words(request: MapRequest | None) -> str:
         return (f"No predicted rate for {title}: the quadratic theory covers only "
                 f"optimizers that are linear on a quadratic (gradient descent, "
                 f"momentum, Nesterov).")
-    return (f"No predicted rate on {request.surface.title}: the surface is not "
-            f"smooth and curved upwards at the minimum nearest the start.")
+    return (f"No predicted rate on {request.surface.title}: at the minimum nearest "
+            f"the start the surface is not smooth, or not curved upwards, so the "
+            f"quadratic theory does not hold.")
 
 
 def _swatch(color: str, words: str) -> str:

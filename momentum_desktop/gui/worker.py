@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import sys
 import threading
 import time
 from collections.abc import Sequence
@@ -20,8 +21,15 @@ log = logging.getLogger(__name__)
 FRAME_SECONDS = 1.0 / 60.0
 """Batches are merged so that at most one reaches the GUI per frame."""
 
-MAX_CHUNK_STEPS = 256
-"""Largest chunk the worker asks for, so that a cancel is noticed within milliseconds."""
+MAX_CHUNK_STEPS = 16
+"""Largest chunk the worker asks for: a few milliseconds of stepping, so that a batch
+is ready for every frame and a cancel is noticed at once."""
+
+DRAW_WAIT_SECONDS = 0.1
+"""Longest the worker waits for a batch to be drawn (a hidden window draws nothing)."""
+
+GIL_SWITCH_SECONDS = 0.0005
+"""How often Python offers the GIL to the other thread while both want it."""
 
 STOPPED = -1
 """The generation that no run has: setting it stops whatever runs."""
@@ -44,6 +52,7 @@ class SimulationWorker(QObject):
         self.wanted_generation = STOPPED
         self.paused = False
         self.wake = threading.Event()
+        self.drawn = threading.Event()
 
     @Slot(int, object, object, int, float)
     def run(self, generation: int, surface: Surface, specs: Sequence[RunSpec],
@@ -84,7 +93,7 @@ class SimulationWorker(QObject):
                 return False
 
             if time.monotonic() - last_emit >= FRAME_SECONDS:
-                self.batch_ready.emit(generation, merge_chunks(pending))
+                self._hand_over(generation, merge_chunks(pending))
                 pending, last_emit = [], time.monotonic()
 
         if pending:
@@ -92,6 +101,19 @@ class SimulationWorker(QObject):
                 return False
             self.batch_ready.emit(generation, merge_chunks(pending))
         return True
+
+    def _hand_over(self, generation: int, chunk: Chunk) -> None:
+        """Send a batch, then wait (briefly) until the GUI has drawn it.
+
+        Stepping two points in pure Python holds the GIL nearly all the time, and a
+        frame calls back and forth between Qt and Python hundreds of times, each
+        call waiting for the GIL: drawing while the worker steps took ten times
+        longer than drawing alone. So the worker pauses while a frame is drawn and
+        steps while the GUI is idle between frames.
+        """
+        self.drawn.clear()
+        self.batch_ready.emit(generation, chunk)
+        self.drawn.wait(DRAW_WAIT_SECONDS)
 
     def _wait_until(self, generation: int, clock: _PlaybackClock, step: int) -> bool:
         """Wait until ``step`` is due, holding while paused; False once unwanted."""
@@ -155,6 +177,11 @@ class SimulationRunner(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self.generation = 0
+        # The worker steps small arrays in pure Python and so holds the GIL almost
+        # all the time; the GUI thread takes it back many times per frame (each
+        # call between Python and Qt), and by default waits up to 5 ms each time.
+        # A shorter switch interval keeps frames short while a run streams.
+        sys.setswitchinterval(min(sys.getswitchinterval(), GIL_SWITCH_SECONDS))
 
         self._thread = QThread()
         self._thread.setObjectName("simulation")
@@ -179,9 +206,14 @@ class SimulationRunner(QObject):
         self._worker.paused = paused
         self._worker.wanted_generation = self.generation
         self._worker.wake.set()
+        self._worker.drawn.set()
 
         self._start_requested.emit(self.generation, surface, list(specs), steps, speed)
         return self.generation
+
+    def frame_drawn(self) -> None:
+        """Tell the worker the last batch is on screen, so it may step on."""
+        self._worker.drawn.set()
 
     def set_paused(self, paused: bool) -> None:
         """Hold or resume the current run where it is."""
@@ -193,6 +225,7 @@ class SimulationRunner(QObject):
         self.generation += 1
         self._worker.wanted_generation = STOPPED
         self._worker.wake.set()
+        self._worker.drawn.set()
 
     def shutdown(self, timeout_ms: int = 2000) -> bool:
         """Cancel, end the thread and wait for it; True if it ended in time.

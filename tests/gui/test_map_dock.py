@@ -16,6 +16,8 @@ from momentum_desktop.gui.map_dock import DIVERGED_COLOR, NOT_REACHED_COLOR, Rat
 MOMENTUM_RUN = 1
 """The default session's momentum run."""
 
+VALLEY = default_session().make_surface()
+
 
 @pytest.fixture
 def dock(qtbot):
@@ -160,7 +162,7 @@ def test_clicking_a_cell_applies_its_settings(qtbot, dock):
     set_grid(dock, 20, 20, 300)
     dock.show()
     qtbot.waitExposed(dock)
-    lrs, momenta = default_grid(dock._request.surface, "momentum", 20, 20)
+    lrs, momenta = default_grid(VALLEY, "momentum", 20, 20)
     row, column = 4, 15
     box = dock.plot.getPlotItem().vb
     scene = box.mapViewToScene(QPointF(math.log10(lrs[column]), momenta[row]))
@@ -177,7 +179,7 @@ def test_clicking_a_cell_applies_its_settings(qtbot, dock):
 
 def test_choose_point_snaps_to_the_cell_centre(qtbot, dock):
     set_grid(dock, 10, 10, 100)
-    lrs, momenta = default_grid(dock._request.surface, "momentum", 10, 10)
+    lrs, momenta = default_grid(VALLEY, "momentum", 10, 10)
     x = math.log10(lrs[2]) + 0.3 * (math.log10(lrs[3]) - math.log10(lrs[2]))
 
     with qtbot.waitSignal(dock.settings_chosen, timeout=1000) as signal:
@@ -203,7 +205,7 @@ def test_dragging_the_marker_applies_its_position(qtbot, dock):
 
 
 def test_a_marker_dropped_off_the_map_is_kept_inside_it(qtbot, dock):
-    lrs, momenta = default_grid(dock._request.surface, "momentum", 100, 100)
+    lrs, momenta = default_grid(VALLEY, "momentum", 100, 100)
 
     with qtbot.waitSignal(dock.settings_chosen, timeout=1000) as signal:
         dock.marker.setPos(3.0, 1.4)
@@ -242,6 +244,16 @@ def test_a_session_without_a_momentum_run_disables_compute(qtbot, dock):
     assert dock.run_choice.count() == 0 and not dock.marker.isVisible()
     dock.compute()
     assert not dock.is_computing and not dock.runner.running
+
+
+def test_a_surface_without_a_minimum_disables_compute(qtbot, dock):
+    session = default_session().edited(surface="expression", expression="x^2 + y",
+                                       domain=(-5.0, 5.0, -5.0, 5.0))
+
+    dock.show_session(session)
+
+    assert not dock.compute_button.isEnabled()
+    assert "lists no minimum" in dock.message
 
 
 def test_bad_grid_values_are_refused_with_a_message(qtbot, dock):
