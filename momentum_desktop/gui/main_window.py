@@ -123,11 +123,16 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.runs_dock, self.theory_dock)
         self.runs_dock.raise_()
         self.map_dock = RateMapDock(self)
+        # Bottom: the loss plot (results in a tab behind it) beside the rate map,
+        # so the curves and the map show together.
         self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.loss_dock)
-        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.results_dock)
+        self.addDockWidget(Qt.DockWidgetArea.BottomDockWidgetArea, self.map_dock)
+        self.splitDockWidget(self.loss_dock, self.map_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.loss_dock, self.results_dock)
         self.loss_dock.raise_()
-        self.splitDockWidget(self.loss_dock, self.map_dock, Qt.Orientation.Horizontal)
+        self.resizeDocks([self.loss_dock], [260], Qt.Orientation.Vertical)
+        self.resizeDocks([self.surface_dock, self.runs_dock], [300, 320],
+                         Qt.Orientation.Horizontal)
         self.shown_step: int | None = None
         self._plots_shown = 0.0
         self._redraw = QTimer(self)
