@@ -16,7 +16,7 @@ from typing import NoReturn
 
 from . import __version__
 from .core.animation import FPS, HEIGHT, STEPS_PER_FRAME, WIDTH, AnimationSettings
-from .core.files import write_atomically
+from .core.files import check_output_path, write_atomically
 from .core.optimizers import OPTIMIZERS, check_hyperparameters
 from .core.parameters import Parameter, ParameterError
 from .core.presets import PRESETS, load_preset
@@ -125,16 +125,10 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _export_path(text: str, kind: str) -> Path:
-    path = Path(text).expanduser()
-    if path.suffix.lower() != f".{kind}":
-        raise UsageError(f"--{kind} {text!r} must end in .{kind}")
-    if "\0" in text or len(path.name.encode()) > 255:
-        raise UsageError(f"--{kind}: {text[:40]!r} is not a usable file name")
-    if path.is_dir():
-        raise UsageError(f"--{kind} {text!r} is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise UsageError(f"--{kind}: the folder {str(path.parent)!r} does not exist")
-    return path
+    try:
+        return check_output_path(text, (f".{kind}",))
+    except ParameterError as error:
+        raise UsageError(f"--{kind}: {error}") from None
 
 
 def _animation_settings(args: argparse.Namespace, steps: int) -> AnimationSettings:

@@ -6,7 +6,9 @@ import os
 import tempfile
 from pathlib import Path
 
-__all__ = ["write_atomically"]
+from .parameters import ParameterError
+
+__all__ = ["check_output_path", "write_atomically"]
 
 
 def write_atomically(path: Path, data: bytes | str) -> None:
@@ -35,6 +37,47 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
+
+
+def check_output_path(text: str | os.PathLike, endings: tuple[str, ...]) -> Path:
+    """The file a picture, animation or table is to be written to, checked first.
+
+    Raises
+    ------
+    ParameterError
+        Saying what is wrong: no name, a character or length no file system takes,
+        a folder, a folder that does not exist, an ending not in ``endings``, or no
+        permission to write there.
+    """
+    allowed = " or ".join(endings)
+    text = os.fspath(text).strip()
+    if not text:
+        raise ParameterError(f"choose a file name ending in {allowed}")
+    if "\0" in text:
+        raise ParameterError("the file name contains a NUL character, which no file "
+                             "system allows")
+    if text.endswith(("/", os.sep)):
+        raise ParameterError(f"cannot save {text}: it names a folder; add a file name")
+
+    path = Path(text).expanduser()
+    if len(path.name.encode()) > 255:
+        raise ParameterError(f"cannot save {path.name[:40]}...: the file name is longer "
+                             "than the 255 bytes file systems allow")
+    try:
+        if path.is_dir():
+            raise ParameterError(f"cannot save {path}: it is a folder")
+        if not path.parent.is_dir():
+            raise ParameterError(f"cannot save {path}: the folder {path.parent} does "
+                                 "not exist")
+    except OSError as error:
+        raise ParameterError(f"cannot save {path}: {error.strerror or error}") from None
+
+    if path.suffix.lower() not in endings:
+        raise ParameterError(f"cannot save {path.name!r}: the name must end in {allowed}")
+    writable = os.access(path.parent, os.W_OK)
+    if not writable or (path.exists() and not os.access(path, os.W_OK)):
+        raise ParameterError(f"cannot save {path}: permission denied")
+    return path
 
 
 def _mode_for(path: Path) -> int:

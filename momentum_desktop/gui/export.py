@@ -27,7 +27,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ..core.files import write_atomically
+from ..core.files import check_output_path, write_atomically
+from ..core.parameters import ParameterError
 
 __all__ = [
     "ExportError",
@@ -89,33 +90,10 @@ def export_image(widget: QWidget, path: str | os.PathLike, width: int | None = N
 
 
 def _checked_path(raw: str | os.PathLike) -> Path:
-    text = os.fspath(raw).strip()
-    if not text:
-        raise ExportError("choose a file name ending in .png or .svg")
-    if "\0" in text:
-        raise ExportError("the file name contains a NUL character, which no file "
-                          "system allows")
-    if text.endswith(("/", os.sep)):
-        raise ExportError(f"cannot save {text}: it names a folder; add a file name")
-
-    path = Path(text).expanduser()
-    if len(path.name.encode()) > 255:
-        raise ExportError(f"cannot save {path.name[:40]}...: the file name is longer "
-                          "than the 255 bytes file systems allow")
     try:
-        if path.is_dir():
-            raise ExportError(f"cannot save {path}: it is a folder")
-        folder = path.parent
-        if not folder.is_dir():
-            raise ExportError(f"cannot save {path}: the folder {folder} does not exist")
-    except OSError as error:
-        raise ExportError(f"cannot save {path}: {error.strerror or error}") from None
-
-    if path.suffix.lower() not in FORMATS:
-        raise ExportError(f"cannot save {path.name!r}: the name must end in .png or .svg")
-    if not os.access(folder, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
-        raise ExportError(f"cannot save {path}: permission denied")
-    return path
+        return check_output_path(raw, tuple(FORMATS))
+    except ParameterError as error:
+        raise ExportError(str(error)) from None
 
 
 def _target_size(widget: QWidget, width: int | None) -> QSize:

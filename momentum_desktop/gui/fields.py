@@ -45,13 +45,7 @@ class NumberField(QWidget):
         self.edit = QLineEdit(_format(self._value))
         self.edit.setToolTip(f"{parameter.description}\nAllowed: {parameter.allowed()}.")
         self.edit.setAccessibleName(parameter.label)
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        # A long message wraps inside the dock instead of widening it.
-        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.error.setMinimumWidth(120)
-        self.error.setStyleSheet("color: #ff6b6b;")
-        self.error.hide()
+        self.error = _error_label()
 
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -103,6 +97,18 @@ class NumberField(QWidget):
         self.edit.setStyleSheet("")
 
 
+def _error_label() -> QLabel:
+    """A hidden red label for a refusal; a long message wraps inside the dock
+    instead of widening it."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
+    label.setMinimumWidth(120)
+    label.setStyleSheet("color: #ff6b6b;")
+    label.hide()
+    return label
+
+
 def _format(value: float | tuple[float, float]) -> str:
     if isinstance(value, tuple):
         return ", ".join(f"{v:.10g}" for v in value)
@@ -128,12 +134,7 @@ class TextField(QWidget):
         self.edit.setToolTip(tooltip)
         self.edit.setAccessibleName(label)
         self.edit.setPlaceholderText("e.g. x^2 + 10*sin(y)")
-        self.error = QLabel()
-        self.error.setWordWrap(True)
-        self.error.setSizePolicy(QSizePolicy.Policy.Ignored, QSizePolicy.Policy.Preferred)
-        self.error.setMinimumWidth(120)
-        self.error.setStyleSheet("color: #ff6b6b;")
-        self.error.hide()
+        self.error = _error_label()
         self._committed = ""
 
         layout = QVBoxLayout(self)

@@ -29,7 +29,7 @@ from PySide6.QtWidgets import (
 
 from ..core.contours import ContourField, contour_field
 from ..core.data_export import trajectories_csv, trajectories_json
-from ..core.files import write_atomically
+from ..core.files import check_output_path, write_atomically
 from ..core.parameters import ParameterError
 from ..core.optimizers import OPTIMIZERS
 from ..core.presets import PRESETS, load_preset
@@ -52,14 +52,14 @@ from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory
 from ..core.animation import AnimationSettings
 from .analysis_docks import LossDock, ResultsDock, TheoryDock
-from .map_dock import RateMapDock
 from .animation import ANIMATION_FORMATS, AnimationJob
 from .canvas import Canvas
 from .docks import PlaybackDock, SurfaceDock
-from .runs_dock import RunsDock
-from .settings import AppSettings
 from .export import ExportError, ExportImageDialog, export_image
 from .export_jobs import AnimationDialog, TrajectoryComputation
+from .map_dock import RateMapDock
+from .runs_dock import RunsDock
+from .settings import AppSettings
 from .worker import SimulationRunner
 
 __all__ = ["MainWindow"]
@@ -434,7 +434,7 @@ class MainWindow(QMainWindow):
         export itself goes on in the background and reports when done.
         """
         try:
-            checked = _checked_export_path(path, ANIMATION_FORMATS)
+            checked = check_output_path(path, ANIMATION_FORMATS)
             settings.checked()
         except ParameterError as error:
             self.show_error("Export failed", str(error))
@@ -476,7 +476,7 @@ class MainWindow(QMainWindow):
     def export_data(self, path: str) -> bool:
         """Write every run's whole trajectory as CSV or JSON (by the name's ending)."""
         try:
-            checked = _checked_export_path(path, (".csv", ".json"))
+            checked = check_output_path(path, (".csv", ".json"))
         except ParameterError as error:
             self.show_error("Export failed", str(error))
             return False
@@ -804,18 +804,3 @@ def _dropped_file(data: QMimeData) -> str | None:
     return path if Path(path).suffix.lower() in (".toml", ".png") else None
 
 
-def _checked_export_path(text: str, endings: tuple[str, ...]) -> Path:
-    """The path to export to, or ParameterError saying what is wrong with it."""
-    allowed = " or ".join(endings)
-    if not text.strip() or "\0" in text:
-        raise ParameterError(f"choose a file name ending in {allowed}")
-    path = Path(text.strip()).expanduser()
-    if path.suffix.lower() not in endings:
-        raise ParameterError(f"cannot save {path.name!r}: the name must end in {allowed}")
-    if len(path.name.encode()) > 255:
-        raise ParameterError(f"cannot save {path.name[:40]}...: the file name is too long")
-    if path.is_dir():
-        raise ParameterError(f"cannot save {path}: it is a folder")
-    if not path.parent.is_dir():
-        raise ParameterError(f"cannot save {path}: the folder {path.parent} does not exist")
-    return path
