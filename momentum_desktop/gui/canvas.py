@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtWidgets import QSizePolicy
+from PySide6.QtWidgets import QGraphicsItem, QSizePolicy
 
 from ..core.contours import ContourField
 from ..core.simulation import RunState
@@ -209,6 +209,10 @@ class SurfacePane:
         for item, z in ((self.image, -10), (self.isolines, -5), (self.minima, 20)):
             item.setZValue(z)
             self.plot.addItem(item)
+        # The surface never changes while runs stream: keep it as a pixmap instead
+        # of redrawing the image and thousands of isoline points at every frame.
+        for item in (self.image, self.isolines):
+            item.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
 
         self.legend = None
         if legend:

@@ -93,8 +93,8 @@ class SimulationWorker(QObject):
                 return False
 
             if time.monotonic() - last_emit >= FRAME_SECONDS:
-                self._hand_over(generation, merge_chunks(pending))
-                pending, last_emit = [], time.monotonic()
+                last_emit = self._hand_over(generation, merge_chunks(pending))
+                pending = []
 
         if pending:
             if not self._sleep(generation, last_emit + FRAME_SECONDS - time.monotonic()):
@@ -102,18 +102,21 @@ class SimulationWorker(QObject):
             self.batch_ready.emit(generation, merge_chunks(pending))
         return True
 
-    def _hand_over(self, generation: int, chunk: Chunk) -> None:
+    def _hand_over(self, generation: int, chunk: Chunk) -> float:
         """Send a batch, then wait (briefly) until the GUI has drawn it.
 
         Stepping two points in pure Python holds the GIL nearly all the time, and a
         frame calls back and forth between Qt and Python hundreds of times, each
         call waiting for the GIL: drawing while the worker steps took ten times
         longer than drawing alone. So the worker pauses while a frame is drawn and
-        steps while the GUI is idle between frames.
+        steps while the GUI is idle between frames. Returns when the batch was sent,
+        so that frames stay one frame apart however long the drawing took.
         """
         self.drawn.clear()
+        sent = time.monotonic()
         self.batch_ready.emit(generation, chunk)
         self.drawn.wait(DRAW_WAIT_SECONDS)
+        return sent
 
     def _wait_until(self, generation: int, clock: _PlaybackClock, step: int) -> bool:
         """Wait until ``step`` is due, holding while paused; False once unwanted."""

@@ -9,8 +9,14 @@ from momentum_desktop.core.surfaces import make_surface
 from momentum_desktop.gui.worker import SimulationRunner
 
 
+def drawing(runner):
+    """Acknowledge every batch at once, as the window does once it has drawn one."""
+    runner.batch_ready.connect(lambda chunk: runner.frame_drawn())
+    return runner
+
+
 def test_batches_arrive_in_order_and_cover_every_step(qtbot):
-    runner = SimulationRunner()
+    runner = drawing(SimulationRunner())
     chunks = []
     runner.batch_ready.connect(chunks.append)
     specs = [RunSpec("gd", {"lr": 0.01}, (1.0, 1.0)),
@@ -28,7 +34,7 @@ def test_batches_arrive_in_order_and_cover_every_step(qtbot):
 
 
 def test_a_new_start_drops_the_old_runs_batches(qtbot):
-    runner = SimulationRunner()
+    runner = drawing(SimulationRunner())
     starts = []
     runner.batch_ready.connect(lambda c: starts.append(c.positions[0, 0].copy())
                                if c.first_step == 0 else None)
@@ -45,7 +51,7 @@ def test_a_new_start_drops_the_old_runs_batches(qtbot):
 
 
 def test_shutdown_mid_run_ends_the_thread(qtbot):
-    runner = SimulationRunner()
+    runner = drawing(SimulationRunner())
     seen = []
     runner.batch_ready.connect(seen.append)
     runner.start(make_surface("rosenbrock"),
@@ -54,3 +60,19 @@ def test_shutdown_mid_run_ends_the_thread(qtbot):
 
     assert runner.shutdown(timeout_ms=1000)
     assert not runner.running
+
+
+def test_the_worker_waits_for_each_batch_to_be_drawn(qtbot):
+    import time
+
+    runner = SimulationRunner()
+    arrivals = []
+    runner.batch_ready.connect(lambda chunk: arrivals.append(time.monotonic()))
+    runner.start(make_surface("valley"), [RunSpec("gd", {"lr": 0.01}, (1.0, 1.0))],
+                 100_000, math.inf)
+    qtbot.waitUntil(lambda: len(arrivals) >= 4, timeout=10_000)
+    runner.shutdown()
+
+    # Unacknowledged, each batch holds the worker for its longest wait (0.1 s).
+    gaps = np.diff(arrivals[1:4])
+    assert gaps.min() > 0.08
