@@ -146,7 +146,7 @@ GRADIENT_COLOR = "#00e5ff"
 VELOCITY_COLOR = "#ffd60a"
 ARROW_LEGEND = (f'<span style="color:{GRADIENT_COLOR}">&#8594; &minus;lr &middot; gradient'
                 f'</span> &nbsp; <span style="color:{VELOCITY_COLOR}">&#8594; &minus;lr '
-                "&middot; velocity</span> &nbsp; (one scale, the longer drawn fixed)")
+                "&middot; velocity</span>")
 
 
 class Arrow:
