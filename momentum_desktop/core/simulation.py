@@ -163,28 +163,39 @@ def simulate(
                 new_loss, new_gradient = _evaluate(surface, proposed)
 
                 ok = _usable(proposed, new_loss, new_gradient, bound)
-                moved = np.linalg.norm(proposed - position, axis=1)
                 keep = active & ok
-                position[keep] = proposed[keep]
-                loss[keep] = new_loss[keep]
-                gradient[keep] = new_gradient[keep]
-                new_positions[keep, row] = proposed[keep]
-                new_losses[keep, row] = new_loss[keep]
-                new_gradients[keep, row] = new_gradient[keep]
+                if keep.all():  # the common case: every run steps
+                    moved_from = position
+                    position, loss, gradient = proposed, new_loss, new_gradient
+                    new_positions[:, row] = proposed
+                    new_losses[:, row] = new_loss
+                    new_gradients[:, row] = new_gradient
+                else:
+                    moved_from = position.copy()
+                    position[keep] = proposed[keep]
+                    loss[keep] = new_loss[keep]
+                    gradient[keep] = new_gradient[keep]
+                    new_positions[keep, row] = proposed[keep]
+                    new_losses[keep, row] = new_loss[keep]
+                    new_gradients[keep, row] = new_gradient[keep]
                 for optimizer, rows in groups:
                     velocity = optimizer.velocity_buffer()
                     if velocity is not None:
                         new_velocities[rows, row] = velocity
                 lengths[keep] += 1
 
-                settled = np.linalg.norm(new_gradient, axis=1) < tolerance
-                converged = keep & settled & (moved < tolerance)
+                settled = keep & (_norm(new_gradient) < tolerance)
+                if settled.any():
+                    converged = settled & (_norm(proposed - moved_from) < tolerance)
+                else:
+                    converged = settled
                 diverged = active & ~ok
-                _mark(statuses, converged, RunState.CONVERGED, step)
-                _mark(statuses, diverged, RunState.DIVERGED, step)
-                active &= ~(converged | diverged)
-                if not active.any():
-                    break
+                if converged.any() or diverged.any():
+                    _mark(statuses, converged, RunState.CONVERGED, step)
+                    _mark(statuses, diverged, RunState.DIVERGED, step)
+                    active &= ~(converged | diverged)
+                    if not active.any():
+                        break
 
         if step >= steps:
             _mark(statuses, active, RunState.FINISHED, step)
@@ -234,10 +245,16 @@ def _group_by_optimizer(runs: Sequence[RunSpec]) -> list[tuple[Optimizer, np.nda
 
 def _evaluate(surface: Surface, position: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     x, y = position[:, 0], position[:, 1]
-    loss = np.asarray(surface.value(x, y), dtype=float)
-    gx, gy = surface.gradient(x, y)
-    gradient = np.stack(np.broadcast_arrays(gx, gy), axis=1).astype(float)
-    return np.broadcast_to(loss, x.shape).copy(), gradient
+    loss = np.empty(len(position))
+    loss[:] = surface.value(x, y)
+    gradient = np.empty_like(position, dtype=float)
+    gradient[:, 0], gradient[:, 1] = surface.gradient(x, y)
+    return loss, gradient
+
+
+def _norm(rows: np.ndarray) -> np.ndarray:
+    """Euclidean norm of each row, as np.linalg.norm(rows, axis=1) computes it."""
+    return np.sqrt((rows * rows).sum(axis=1))
 
 
 def _step_all(groups: list[tuple[Optimizer, np.ndarray]], position: np.ndarray,
@@ -251,8 +268,8 @@ def _step_all(groups: list[tuple[Optimizer, np.ndarray]], position: np.ndarray,
 def _usable(position: np.ndarray, loss: np.ndarray, gradient: np.ndarray,
             bound: float) -> np.ndarray:
     """Rows that are finite everywhere and not run away."""
-    finite = np.isfinite(position).all(axis=1) & np.isfinite(loss)
-    finite &= np.isfinite(gradient).all(axis=1)
+    # NaN and infinite positions fail the bound test below too.
+    finite = np.isfinite(loss) & np.isfinite(gradient).all(axis=1)
     return finite & (np.abs(position) <= bound).all(axis=1)
 
 

@@ -84,7 +84,7 @@ class SimulationWorker(QObject):
         )
         clock = _PlaybackClock(speed)
         pending: list[Chunk] = []
-        last_emit = -math.inf
+        last_emit = next_emit = -math.inf
 
         for chunk in simulate(surface, specs, steps, chunk_steps):
             pending.append(chunk)
@@ -92,7 +92,11 @@ class SimulationWorker(QObject):
             if not self._wait_until(generation, clock, last_step):
                 return False
 
-            if time.monotonic() - last_emit >= FRAME_SECONDS:
+            now = time.monotonic()
+            if now >= next_emit:
+                # Frames on a fixed 60 Hz grid: a late batch makes the next one come
+                # sooner, so the average is one per frame, not one per frame + delay.
+                next_emit = max(next_emit + FRAME_SECONDS, now + FRAME_SECONDS / 2)
                 last_emit = self._hand_over(generation, merge_chunks(pending))
                 pending = []
 
