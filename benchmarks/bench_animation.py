@@ -6,9 +6,11 @@ Run it from the repository root, with the project installed with the ``bench`` e
     python benchmarks/bench_animation.py                 # all three parts
     python benchmarks/bench_animation.py --no-million    # skip the 1,000,000-step run
 
-On 2 cores the whole script takes 3.5 to 5.5 minutes, almost all of it the
-1,000,000-step run (3 to 5 minutes: the worker steps about 3,000 to 6,000 steps
-per second per run); without it, about 25 seconds.
+The 1,000,000-step run dominates: it lasts a million divided by the steps per
+second per run that the 20,000-step line reports (half its "run-steps/s"). On 2
+cores that was 3,300 to 4,400, so 4 to 5 minutes, and the whole script 4 to 5.5
+minutes; a slower simulation makes it longer (``--million-steps`` shortens it).
+Without it the script takes about half a minute.
 
 It prints one table and exits 0 whether or not the targets are met; it fails only
 if something crashes. Qt runs offscreen (``QT_QPA_PLATFORM=offscreen`` unless set).
