@@ -117,3 +117,40 @@ def test_measured_rate_agrees_with_the_predicted_rate(fast_window, qtbot):
     text = fast_window.theory_dock.rate_labels[0].text()  # gradient descent
     predicted, measured = (float(v) for v in re.findall(r"([0-9.]+(?:e-?\d+)?)", text))
     assert measured == pytest.approx(predicted, abs=2e-3)
+
+
+def test_the_loss_plot_grid_looks_as_pyqtgraph_draws_it(qtbot):
+    """The opaque grid (fast to paint) puts the same lines, as bright, as pyqtgraph's."""
+    import pyqtgraph as pg
+
+    from momentum_desktop.gui.analysis_docks import (
+        PLOT_BACKGROUND,
+        SolidGridAxis,
+        under_the_curves,
+    )
+
+    def render(axis_type):
+        plot = pg.PlotWidget(background=PLOT_BACKGROUND, axisItems={
+            side: axis_type(side) for side in ("left", "bottom")})
+        qtbot.addWidget(plot)
+        if axis_type is SolidGridAxis:
+            under_the_curves(plot)
+        plot.setLogMode(y=True)
+        plot.showGrid(x=True, y=True, alpha=0.2)
+        plot.plot(np.arange(500), np.exp(-np.arange(500) / 40.0) + 1e-12)
+        plot.resize(600, 240)
+        plot.show()
+        qtbot.waitExposed(plot)
+        image = plot.grab().toImage()
+        return np.array([[image.pixelColor(x, y).getRgb()[:3]
+                          for x in range(image.width())]
+                         for y in range(image.height())], dtype=float)
+
+    translucent, solid = render(pg.AxisItem), render(SolidGridAxis)
+
+    # Each column's and row's typical colour is its grid line's (or the background):
+    # crossings and the curve, where the two ways differ, are a minority.
+    columns = np.median(translucent, axis=0)
+    assert len(np.unique(columns.astype(int), axis=0)) >= 3  # lines of several levels
+    assert np.abs(columns - np.median(solid, axis=0)).max() <= 2
+    assert np.abs(np.median(translucent, axis=1) - np.median(solid, axis=1)).max() <= 2
