@@ -343,7 +343,10 @@ def _theory_text(theory: object) -> str:
         f"{theory.momentum_best_lr:.4g}, best momentum rate "
         f"((&radic;&kappa;&minus;1)/(&radic;&kappa;+1))&sup2; = "
         f"{theory.momentum_best_momentum:.4g}, rate (&radic;&kappa;&minus;1)/"
-        f"(&radic;&kappa;+1) = {theory.momentum_best_rate:.4g}<br>"
+        f"(&radic;&kappa;+1) = {theory.momentum_best_rate:.4g}. At these settings "
+        "each direction has a double root, so the distance falls as k&middot;rate<sup>k"
+        "</sup>, not rate<sup>k</sup>: to reach a tolerance in few steps a slightly "
+        "larger momentum rate often does better (the map shows where).<br>"
         "Rates are per step, of the distance to the minimum; where the roots are "
         "complex their modulus is &radic;momentum."
     )
