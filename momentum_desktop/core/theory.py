@@ -52,6 +52,10 @@ TRANSIENT = 0.1
 MIN_FIT_POINTS = 5
 """Fewest points of the loss curve a measured rate is fitted to."""
 
+MAX_FIT_POINTS = 10_000
+"""Most points a rate is fitted to: a longer curve is sampled evenly (a slope
+from 10,000 evenly spread points is as good, and a million-step fit took 0.2 s)."""
+
 
 @dataclass(frozen=True)
 class QuadraticTheory:
@@ -332,7 +336,7 @@ def measured_rate(losses: np.ndarray, minimum_value: float,
     ``exp(slope / 2)`` of a least-squares line through ``log(loss - minimum_value)``
     against the step. The fit uses the curve up to where the gap first falls below
     ``FLOOR`` times the first gap (or its rounding noise), less the first
-    ``transient`` fraction of those points.
+    ``transient`` fraction of those points, and at most ``MAX_FIT_POINTS`` of them.
 
     Where a direction has a double root (heavy ball at its best settings) the
     distance goes as k rate^k and a fit over a finite curve reads a slower rate:
@@ -365,8 +369,9 @@ def measured_rate(losses: np.ndarray, minimum_value: float,
     if usable - first < MIN_FIT_POINTS:
         return None
 
-    steps = np.arange(first, usable)
-    slope = np.polyfit(steps, np.log(gaps[first:usable]), 1)[0]
+    stride = -(-(usable - first) // MAX_FIT_POINTS)
+    steps = np.arange(first, usable, stride)
+    slope = np.polyfit(steps, np.log(gaps[steps]), 1)[0]
     return float(np.exp(slope / 2.0))
 
 

@@ -205,3 +205,11 @@ def test_himmelblau_theory_is_at_the_minimum_nearest_the_start(start, index):
     expected = np.linalg.eigvalsh(hessian(surface, minimum.x, minimum.y))
     np.testing.assert_allclose(theory.eigenvalues, expected)
     assert theory.local and theory.eigenvalues[0] > 0
+
+
+def test_a_long_loss_curve_is_fitted_from_an_even_sample_to_the_same_rate():
+    rate = 0.99995
+    steps = np.arange(300_001)
+    losses = 3.0 + 2.0 * rate ** (2 * steps) * (1 + 0.01 * np.cos(steps))
+
+    assert measured_rate(losses, 3.0) == pytest.approx(rate, abs=1e-7)
