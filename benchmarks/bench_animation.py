@@ -66,8 +66,8 @@ run that stops early shows.
     before each playback by writing 5 to ``/proc/self/clear_refs``, so each peak
     is that playback's own; where the reset is refused, the process's peak so far
     is shown and flagged. *Growth* is that peak minus RSS just before playing.
-    Trajectory bytes are those the points use (today x, y and the loss: 3 float64
-    per point) and those the doubling buffers hold. The target counts as met when both runs take every step
+    Trajectory bytes are those the points use (x, y, the loss, the gradient and
+    the velocity: 7 float64 per point) and those the doubling buffers hold. The target counts as met when both runs take every step
     and the 1M playback grows by no more than the 20k one plus twice the bytes
     its trajectories hold (one doubling copy in flight): nothing else grows with
     the number of steps.
@@ -154,8 +154,9 @@ def precompute(session: Session) -> list[Trajectory]:
 def trajectory_bytes(trajectories: Sequence[Trajectory]) -> tuple[int, int]:
     """Bytes the recorded points use, and bytes the trajectories' buffers hold.
 
-    Counts every numpy array a trajectory keeps (positions and losses today, and any
-    per-step buffer it may gain), rather than assuming floats per point.
+    Counts every numpy array a trajectory keeps (positions, losses, gradients and
+    velocities, and any per-step buffer it may gain), rather than assuming floats
+    per point.
     """
     used = held = 0
     for trajectory in trajectories:
