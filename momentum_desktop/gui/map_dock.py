@@ -54,10 +54,10 @@ from ..core.rate_map import (
     default_grid,
     predicted_rate_map,
 )
-from ..core.session import Session
+from ..core.session import RunConfig, Session
 from ..core.simulation import DEFAULT_TOLERANCE
 from ..core.surfaces import Surface
-from ..core.theory import LINEAR_OPTIMIZERS
+from ..core.theory import LINEAR_OPTIMIZERS, theory_for
 from .fields import NumberField
 
 __all__ = [
@@ -322,6 +322,7 @@ class RateMapDock(QDockWidget):
         self._shown_key: tuple | None = None
         self._rates: np.ndarray | None = None
         self._drawn_axes: tuple[np.ndarray, np.ndarray] | None = None
+        self._optimum: tuple[float, float] | None = None
         self._note = ""
 
         self.runner = RateMapRunner(self)
@@ -543,7 +544,11 @@ class RateMapDock(QDockWidget):
         self.marker = pg.TargetItem(size=MARKER_SIZE, symbol="crosshair",
                                      movable=True)
         self.marker.sigPositionChangeFinished.connect(self._on_marker_dropped)
-        layers = ((self.image, -10), (self.best_marker, 20), (self.marker, 30))
+        self.theory_marker = pg.ScatterPlotItem(symbol="d", size=14,
+                                                pen=pg.mkPen(BEST_COLOR, width=2),
+                                                brush=pg.mkBrush(0, 0, 0, 0))
+        layers = ((self.image, -10), (self.theory_marker, 15), (self.best_marker, 20),
+                  (self.marker, 30))
         for graphic, z in layers:
             graphic.setZValue(z)
             item.addItem(graphic)
@@ -620,6 +625,7 @@ class RateMapDock(QDockWidget):
         """Bring everything in line with the session, the fields and the colour mode."""
         self._build_request()
         self._show_marker()
+        self._show_theory_optimum()
         if self._color_mode() == "predicted":
             self._draw_predicted()
         elif self.chosen_run is not None and self._shown_request is not None \
@@ -645,6 +651,22 @@ class RateMapDock(QDockWidget):
         self.marker.setHoverPen(pg.mkPen("w", width=2.5))
         self.marker.setBrush(pg.mkBrush(0, 0, 0, 90))
         self.marker.setPos(math.log10(lr) if lr > 0 else -12.0, momentum)
+
+    def _show_theory_optimum(self) -> None:
+        """Mark heavy ball's optimal settings by the quadratic theory, where it holds."""
+        self._optimum = None
+        run = self.chosen_run
+        if run is not None and _plain_heavy_ball(self._session.runs[run]):
+            start = self._session.run_specs()[run].start
+            theory = theory_for(self._surface, start)
+            if theory is not None:
+                self._optimum = (theory.momentum_best_lr, theory.momentum_best_momentum)
+
+        if self._optimum is None:
+            self.theory_marker.clear()
+        else:
+            lr, momentum = self._optimum
+            self.theory_marker.setData([math.log10(lr)], [momentum])
 
     def _draw_steps(self, result: MapResult, request: MapRequest) -> None:
         """Colour cells by log10(steps); not reached and diverged ones set apart."""
@@ -738,8 +760,13 @@ class RateMapDock(QDockWidget):
         if run is None:
             return ""
         color = self._session.color_of(run)
-        return (f"<span style='color:{color}'>⊕</span> run {run + 1}'s setting: drag "
-                f"it, or click a cell, to apply it")
+        words = (f"<span style='color:{color}'>⊕</span> run {run + 1}'s setting: drag "
+                 f"it, or click a cell, to apply it")
+        if self._optimum is not None:
+            lr, momentum = self._optimum
+            words += (f" &nbsp; ◇ the theory's optimum: lr {lr:.4g}, momentum "
+                      f"{momentum:.3g}")
+        return words
 
     def _frame(self) -> None:
         """Show the drawn map, else the grid Compute would compute."""
@@ -921,6 +948,15 @@ def _map_key(request: MapRequest, surface_key: tuple) -> tuple:
     return (surface_key, request.start, request.optimizer,
             tuple(sorted(settings.items())), request.lrs, request.momenta,
             request.steps, request.tolerance)
+
+
+def _plain_heavy_ball(run: RunConfig) -> bool:
+    """Whether the run is heavy ball as the theory's optimum assumes it."""
+    if run.optimizer != "momentum":
+        return False
+    settings = check_hyperparameters(run.optimizer, run.hyperparameters)
+    return not settings.get("nesterov") and not settings.get("moving_average") \
+        and settings.get("dampening", 0.0) == 0.0
 
 
 def _run_setting(session: Session, run: int) -> tuple[float, float]:

@@ -289,3 +289,20 @@ def test_without_a_theory_the_predicted_rate_says_so(qtbot, dock):
 
     assert "No predicted rate for Adam" in dock.message
     assert dock.compute_button.isEnabled()
+
+
+def test_the_theory_optimum_is_marked_beside_the_best_cell(qtbot, dock):
+    from momentum_desktop.core.theory import theory_for
+
+    theory = theory_for(VALLEY, default_session().run_specs()[MOMENTUM_RUN].start)
+
+    x, y = dock.theory_marker.getData()
+    assert 10 ** x[0] == pytest.approx(theory.momentum_best_lr)
+    assert y[0] == pytest.approx(theory.momentum_best_momentum)
+    assert f"theory's optimum: lr {theory.momentum_best_lr:.4g}" in dock.legend.text()
+
+    nesterov = default_session().with_run(MOMENTUM_RUN, hyperparameters={
+        "lr": 0.03, "momentum": 0.7, "nesterov": True})
+    dock.show_session(nesterov)
+    assert len(dock.theory_marker.getData()[0]) == 0
+    assert "theory's optimum" not in dock.legend.text()
