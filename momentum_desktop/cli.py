@@ -296,7 +296,11 @@ def _run(args: argparse.Namespace) -> int:
     if output is None:
         sys.stdout.write(text)
     else:
-        write_atomically(output, text)
+        try:
+            write_atomically(output, text)
+        except OSError as error:
+            raise UsageError(f"--output: cannot write {output}: "
+                             f"{error.strerror or error}") from None
         log.info("wrote %s", output)
     print(f"{spec.optimizer}: {trajectory.status.describe()}", file=sys.stderr)
     return 0
@@ -395,12 +399,10 @@ def _checked(parameter: Parameter, text: str, flag: str) -> object:
 def _output_path(text: str | None) -> Path | None:
     if text is None:
         return None
-    path = Path(text)
-    if path.is_dir():
-        raise UsageError(f"--output {text!r} is a folder; give a file name")
-    if not path.parent.is_dir():
-        raise UsageError(f"--output: the folder {str(path.parent)!r} does not exist")
-    return path
+    try:
+        return check_output_path(text, None)
+    except ParameterError as error:
+        raise UsageError(f"--output: {error}") from None
 
 
 def _format_trajectory(trajectory: Trajectory, form: str, surface: Surface,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import os
 import tempfile
 from pathlib import Path
@@ -14,6 +15,10 @@ __all__ = ["check_output_path", "write_atomically"]
 def write_atomically(path: Path, data: bytes | str) -> None:
     """Write ``data`` to a temporary file beside ``path``, then rename it into place.
 
+    Where ``path`` is a symbolic link, the file it points to is replaced and the
+    link kept. Anything that is not a regular file (a device, a pipe) is refused:
+    renaming over it would replace it.
+
     The file gets the permissions a plain ``open`` would give it (or keeps those of
     the file it replaces). On any error the temporary file is removed and ``path``
     is as it was.
@@ -21,9 +26,13 @@ def write_atomically(path: Path, data: bytes | str) -> None:
     Raises
     ------
     OSError
-        If the folder cannot be written or the disk is full.
+        If the folder cannot be written, the disk is full, or ``path`` is not a
+        regular file.
     """
-    path = Path(path)
+    path = _target(Path(path))
+    if path.exists() and not path.is_file():
+        raise OSError(errno.EINVAL, "not a regular file", str(path))
+
     payload = data.encode() if isinstance(data, str) else data
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name[:50]}.",
                                          suffix=".part")
@@ -39,20 +48,24 @@ def write_atomically(path: Path, data: bytes | str) -> None:
         raise
 
 
-def check_output_path(text: str | os.PathLike, endings: tuple[str, ...]) -> Path:
+def check_output_path(text: str | os.PathLike,
+                      endings: tuple[str, ...] | None) -> Path:
     """The file a picture, animation or table is to be written to, checked first.
+
+    ``endings`` lists the allowed file name endings; None allows any.
 
     Raises
     ------
     ParameterError
         Saying what is wrong: no name, a character or length no file system takes,
-        a folder, a folder that does not exist, an ending not in ``endings``, or no
-        permission to write there.
+        a folder, a device or pipe, a folder that does not exist, an ending not in
+        ``endings``, or no permission to write there.
     """
-    allowed = " or ".join(endings)
+    allowed = " or ".join(endings or ())
     text = os.fspath(text).strip()
     if not text:
-        raise ParameterError(f"choose a file name ending in {allowed}")
+        raise ParameterError(f"choose a file name ending in {allowed}" if endings
+                             else "choose a file name")
     if "\0" in text:
         raise ParameterError("the file name contains a NUL character, which no file "
                              "system allows")
@@ -64,20 +77,30 @@ def check_output_path(text: str | os.PathLike, endings: tuple[str, ...]) -> Path
         raise ParameterError(f"cannot save {path.name[:40]}...: the file name is longer "
                              "than the 255 bytes file systems allow")
     try:
-        if path.is_dir():
+        target = _target(path)
+        if target.is_dir():
             raise ParameterError(f"cannot save {path}: it is a folder")
+        if target.exists() and not target.is_file():
+            raise ParameterError(f"cannot save {path}: it is not a regular file (a "
+                                 "device or a pipe); choose a file name")
+        path = target
         if not path.parent.is_dir():
             raise ParameterError(f"cannot save {path}: the folder {path.parent} does "
                                  "not exist")
     except OSError as error:
         raise ParameterError(f"cannot save {path}: {error.strerror or error}") from None
 
-    if path.suffix.lower() not in endings:
+    if endings is not None and path.suffix.lower() not in endings:
         raise ParameterError(f"cannot save {path.name!r}: the name must end in {allowed}")
     writable = os.access(path.parent, os.W_OK)
     if not writable or (path.exists() and not os.access(path, os.W_OK)):
         raise ParameterError(f"cannot save {path}: permission denied")
     return path
+
+
+def _target(path: Path) -> Path:
+    """The file ``path`` names, following symbolic links (even a dangling one)."""
+    return Path(os.path.realpath(path)) if path.is_symlink() else path
 
 
 def _mode_for(path: Path) -> int:

@@ -103,6 +103,8 @@ def test_surface_parameters_and_noise_with_seed_repeat(capsys):
         (["run", "--surface-param", "b"], "--surface-param takes NAME=VALUE"),
         (["run", "--noise", "-0.1"], "--noise: gradient noise must be"),
         (["run", "--output", "/no/such/dir/out.csv"], "does not exist"),
+        (["run", "--output", "."], "it is a folder"),
+        (["run", "--output", "/dev/null"], "not a regular file"),
         (["run", "--play"], "unrecognized arguments"),
         (["run", "--start", "-1,2"], "needs '=', as in --start=-1.5,2"),
     ],

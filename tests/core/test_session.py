@@ -138,3 +138,35 @@ def test_files_written_atomically_get_ordinary_permissions(tmp_path):
     assert stat.S_IMODE((tmp_path / "a.csv").stat().st_mode) == 0o644
     assert (tmp_path / "a.csv").read_text() == "x\n"
     assert [p.name for p in tmp_path.iterdir()] == ["a.csv"]
+
+
+def test_writing_through_a_symbolic_link_replaces_its_target_and_keeps_the_link(
+        tmp_path):
+    from momentum_desktop.core.files import check_output_path, write_atomically
+
+    target = tmp_path / "real.csv"
+    target.write_text("old\n")
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+
+    assert check_output_path(link, (".csv",)) == target
+    write_atomically(link, "new\n")
+
+    assert link.is_symlink() and target.read_text() == "new\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["link.csv", "real.csv"]
+
+
+def test_a_device_is_refused_as_an_output_file(tmp_path):
+    import os
+
+    from momentum_desktop.core.files import check_output_path, write_atomically
+    from momentum_desktop.core.parameters import ParameterError
+
+    pipe = tmp_path / "pipe.csv"
+    os.mkfifo(pipe)
+
+    with pytest.raises(ParameterError, match="not a regular file"):
+        check_output_path(pipe, (".csv",))
+    with pytest.raises(OSError, match="not a regular file"):
+        write_atomically(pipe, "x\n")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.csv"]
