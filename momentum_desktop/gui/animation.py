@@ -8,6 +8,7 @@ short queue, so the window stays responsive.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import os
 import queue
@@ -26,6 +27,7 @@ from ..core.parameters import ParameterError
 from ..core.session import Session
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
+from .garbage import collect_garbage_now
 
 __all__ = [
     "ANIMATION_FORMATS",
@@ -93,6 +95,8 @@ def write_animation(session: Session, trajectories: Sequence[Trajectory], path: 
     try:
         for frame in range(renderer.frame_count):
             encoder.put(renderer.render(frame))
+            collect_garbage_now()  # no event loop runs here to do it
+        encoder.put(None)
         encoder.finish()
     except BaseException:
         encoder.cancel()
@@ -107,8 +111,11 @@ class AnimationJob(QObject):
     """Draws frames a few at a time on the GUI thread while a thread encodes them.
 
     Signals ``progress(done, total)``, then ``finished(path)``, ``failed(message)`` or
-    ``cancelled()``. :meth:`cancel` stops between two frames and removes the
-    unfinished file; an earlier file at the path is left as it was.
+    ``cancelled()``; ``total`` is the frames plus one for finishing the file. The
+    GUI thread never waits on the encoder: a frame the encoder has no room for is
+    offered again on a later tick, and the end of the file is polled for.
+    :meth:`cancel` returns at once and the unfinished file is removed; an earlier
+    file at the path is left as it was.
     """
 
     progress = Signal(int, int)
@@ -117,6 +124,8 @@ class AnimationJob(QObject):
     cancelled = Signal()
 
     FRAMES_PER_TICK = 2
+    WAIT_MS = 10
+    """Ticks come this far apart while the encoder is behind or finishing the file."""
 
     def __init__(self, session: Session, trajectories: Sequence[Trajectory], path: str,
                  settings: AnimationSettings, parent: QObject | None = None) -> None:
@@ -125,8 +134,15 @@ class AnimationJob(QObject):
         self.renderer = FrameRenderer(session, trajectories, settings.checked())
         self.encoder = _Encoder(self.path, settings.fps)
         self.frame = 0
+        self._drawn: np.ndarray | None = None
+        self._finishing = False
         self.timer = QTimer(self)
         self.timer.timeout.connect(self._tick)
+
+    @property
+    def total(self) -> int:
+        """Units of progress: every frame, and finishing the file."""
+        return self.renderer.frame_count + 1
 
     def start(self) -> None:
         """Begin drawing; returns at once."""
@@ -135,7 +151,7 @@ class AnimationJob(QObject):
         self.timer.start(0)
 
     def cancel(self) -> None:
-        """Stop, delete the unfinished file, and say so."""
+        """Stop, have the unfinished file deleted, and say so; returns at once."""
         if not self.timer.isActive():
             return
         self._stop()
@@ -145,22 +161,46 @@ class AnimationJob(QObject):
 
     def _tick(self) -> None:
         try:
+            if self._finishing:
+                self._finish_when_written()
+                return
+            self.timer.setInterval(0)
             for _ in range(self.FRAMES_PER_TICK):
-                if self.frame >= self.renderer.frame_count:
-                    self._stop()
-                    self.encoder.finish()
-                    log.info("animation written to %s", self.path)
-                    self.finished.emit(str(self.path))
-                    return
-                self.encoder.put(self.renderer.render(self.frame))
-                self.frame += 1
+                if not self._feed_one():
+                    self.timer.setInterval(self.WAIT_MS)
+                    break
         except (OSError, RuntimeError, ValueError) as error:
             self._stop()
             self.encoder.cancel()
             log.error("animation export to %s failed: %s", self.path, error)
             self.failed.emit(f"cannot write {self.path}: {error}")
             return
-        self.progress.emit(self.frame, self.renderer.frame_count)
+        self.progress.emit(self.frame, self.total)
+
+    def _feed_one(self) -> bool:
+        """Hand the encoder the next frame (or the end); False if it had no room."""
+        if self.frame >= self.renderer.frame_count:
+            if not self.encoder.offer(None):
+                return False
+            self._finishing = True
+            return False
+
+        if self._drawn is None:
+            self._drawn = self.renderer.render(self.frame)
+        if not self.encoder.offer(self._drawn):
+            return False
+        self._drawn = None
+        self.frame += 1
+        return True
+
+    def _finish_when_written(self) -> None:
+        if not self.encoder.done:
+            return
+        self._stop()
+        self.encoder.finish()
+        log.info("animation written to %s", self.path)
+        self.progress.emit(self.total, self.total)
+        self.finished.emit(str(self.path))
 
     def _stop(self) -> None:
         self.timer.stop()
@@ -176,6 +216,7 @@ class _Encoder:
                                              suffix=path.suffix)
         os.close(handle)
         self.temporary = Path(temporary)
+        _UNFINISHED.add(self.temporary)
         self.frames: queue.Queue = queue.Queue(maxsize=8)
         self.error: BaseException | None = None
         self.stop = threading.Event()
@@ -183,21 +224,36 @@ class _Encoder:
                                        name="animation-encoder", daemon=True)
         self.thread.start()
 
-    def put(self, frame: np.ndarray) -> None:
-        """Queue one frame; raises the encoder's error if it has failed."""
-        while not self.stop.is_set():
-            if self.error is not None:
-                raise RuntimeError(str(self.error))
-            try:
-                self.frames.put(frame, timeout=0.1)
-                return
-            except queue.Full:
-                continue
+    @property
+    def done(self) -> bool:
+        """Whether the encoding thread has ended (finished, failed or cancelled)."""
+        return not self.thread.is_alive()
+
+    def offer(self, frame: np.ndarray | None) -> bool:
+        """Queue one frame (None: the end) if there is room; never waits.
+
+        Raises the encoder's error if it has failed.
+        """
+        if self.error is not None:
+            raise RuntimeError(str(self.error))
+        try:
+            self.frames.put_nowait(frame)
+        except queue.Full:
+            return False
+        return True
+
+    def put(self, frame: np.ndarray | None) -> None:
+        """Queue one frame (None: the end), waiting for room: for the command line."""
+        while not self.offer(frame):
+            self.thread.join(timeout=0.01)
 
     def finish(self) -> None:
-        """Wait for the last frame to be encoded, then move the file into place."""
-        self.frames.put(None)
+        """Once the end is queued, wait for the encoder and move the file into place.
+
+        The window calls it only when :attr:`done`, so it does not wait there.
+        """
         self.thread.join()
+        _UNFINISHED.discard(self.temporary)
         if self.error is not None:
             self.temporary.unlink(missing_ok=True)
             raise RuntimeError(str(self.error))
@@ -205,14 +261,15 @@ class _Encoder:
         os.replace(self.temporary, self.path)
 
     def cancel(self) -> None:
-        """Stop encoding and delete the unfinished file."""
+        """Stop encoding; the unfinished file is deleted once the thread lets go of it."""
         self.stop.set()
         try:
             self.frames.put_nowait(None)
         except queue.Full:
-            pass
-        self.thread.join(timeout=10)
-        self.temporary.unlink(missing_ok=True)
+            pass  # the thread sees the stop before its next frame
+        if self.done:
+            self.temporary.unlink(missing_ok=True)
+            _UNFINISHED.discard(self.temporary)
 
     def _encode(self, fps: int) -> None:
         import imageio.v2 as imageio  # loads Pillow or the bundled ffmpeg on first use
@@ -225,14 +282,30 @@ class _Encoder:
                 writer = imageio.get_writer(self.temporary, format="FFMPEG", mode="I",
                                             fps=fps, codec="libx264", quality=8,
                                             pixelformat="yuv420p", macro_block_size=2)
+            # Closing the writer writes out what it holds (all of a GIF's frames),
+            # which can take seconds; after a cancel it happens here, unwaited for.
             with writer:
                 while not self.stop.is_set():
                     frame = self.frames.get()
                     if frame is None:
                         break
                     writer.append_data(frame)
-        except Exception as error:  # reported to the GUI thread by put and finish
+        except Exception as error:  # reported to the GUI thread by offer and finish
             self.error = error
+        finally:
+            if self.stop.is_set():
+                self.temporary.unlink(missing_ok=True)
+                _UNFINISHED.discard(self.temporary)
+
+
+_UNFINISHED: set[Path] = set()
+"""Temporary files of encoders still at work, removed if the app exits first."""
+
+
+@atexit.register
+def _remove_unfinished() -> None:
+    for temporary in list(_UNFINISHED):
+        temporary.unlink(missing_ok=True)
 
 
 def offscreen_canvas(session: Session, size: QSize) -> Canvas:

@@ -77,9 +77,12 @@ def test_cancelling_leaves_no_file_and_keeps_an_earlier_one(window, qtbot, tmp_p
 
     window._jobs[0].cancel()
 
-    assert path.read_bytes() == b"an earlier animation"
-    assert [p.name for p in tmp_path.iterdir()] == ["kept.gif"]
     assert not window._jobs
+    # The encoder lets go of the unfinished file after the cancel, without the
+    # window waiting for it.
+    qtbot.waitUntil(lambda: [p.name for p in tmp_path.iterdir()] == ["kept.gif"],
+                    timeout=10_000)
+    assert path.read_bytes() == b"an earlier animation"
 
 
 @pytest.mark.parametrize(("name", "message"), [
