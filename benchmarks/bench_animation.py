@@ -108,6 +108,7 @@ from momentum_desktop.core.session import Session, default_session
 from momentum_desktop.core.simulation import simulate
 from momentum_desktop.core.surfaces import Surface
 from momentum_desktop.core.trajectory import Trajectory
+from momentum_desktop.gui.garbage import collect_garbage_on_gui_thread
 from momentum_desktop.gui.main_window import MainWindow
 
 MIB = 1024 * 1024
@@ -653,6 +654,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # read by QApplication()
     qInstallMessageHandler(_qt_message)
     app = QApplication.instance() or QApplication(sys.argv[:1])
+    collect_garbage_on_gui_thread()  # as the app does
     peak_resettable = reset_peak_rss()
     load_before = load_average()
     session = benchmark_session(args.steps)

@@ -17,6 +17,7 @@ from PySide6.QtWidgets import QApplication
 
 from ..data_files import resource_path
 from .export import ExportError, export_image
+from .garbage import collect_garbage_on_gui_thread
 from ..core.session import Session
 from ..core.session_file import PNG_SESSION_KEY, session_to_toml
 from .main_window import MainWindow
@@ -66,6 +67,7 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
     app.setApplicationName("Momentum Desktop")
     app.setOrganizationName("Momentum Desktop")
     app.setWindowIcon(_application_icon())
+    collect_garbage_on_gui_thread()
 
     settings = AppSettings(QSettings())
     if session is None and screenshot is None:

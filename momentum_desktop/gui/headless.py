@@ -18,6 +18,7 @@ from ..core.trajectory import record
 from ..core.animation import AnimationSettings
 from .animation import offscreen_canvas, write_animation
 from .export import export_image
+from .garbage import collect_garbage_on_gui_thread
 
 __all__ = ["CANVAS_SIZE", "export_session"]
 
@@ -38,6 +39,7 @@ def export_session(session: Session, outputs: Mapping[str, Path], width: int,
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     app = QApplication.instance() or QApplication(["momentum-desktop"])
+    collect_garbage_on_gui_thread()
     trajectories = record(session.make_surface(), session.run_specs(), session.steps)
     written = []
 

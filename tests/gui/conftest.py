@@ -1,9 +1,11 @@
-"""GUI test fixtures: a window per test, and a check that no QThread outlives it."""
+"""GUI test fixtures: a window per test, and a check that no thread outlives it."""
 
 from __future__ import annotations
 
 import dataclasses
 import math
+import threading
+import time
 import traceback
 
 import pytest
@@ -11,7 +13,31 @@ import shiboken6
 from PySide6.QtCore import QThread
 
 from momentum_desktop.core.session import default_session
+from momentum_desktop.gui.garbage import collect_garbage_on_gui_thread
 from momentum_desktop.gui.main_window import MainWindow
+
+THREAD_GRACE_SECONDS = 2.0
+"""How long a Python thread may take to end after its test (an encoder closing)."""
+
+
+@pytest.fixture(autouse=True, scope="session")
+def garbage_collected_on_the_gui_thread(qapp):
+    """Collect cycles on the GUI thread only, as the app does."""
+    collect_garbage_on_gui_thread()
+
+
+@pytest.fixture(autouse=True)
+def no_python_thread_left_running():
+    """Fail a test whose Python threads (an animation encoder) outlive it."""
+    before = set(threading.enumerate())
+    yield
+
+    deadline = time.monotonic() + THREAD_GRACE_SECONDS
+    left = [t for t in threading.enumerate() if t not in before]
+    for thread in left:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    running = [t.name for t in left if t.is_alive()]
+    assert not running, f"Python threads left running: {running}"
 
 
 @pytest.fixture(autouse=True)
