@@ -69,13 +69,16 @@ def run_app(screenshot: str | None = None, quit_after: float | None = None,
     app.setWindowIcon(_application_icon())
     collect_garbage_on_gui_thread()
 
-    settings = AppSettings(QSettings())
-    if session is None and screenshot is None:
+    # A scripted run (a screenshot, the menu check) neither restores nor overwrites
+    # what the user's last session was.
+    scripted = screenshot is not None or check_menus
+    settings = None if scripted else AppSettings(QSettings())
+    if session is None and settings is not None:
         session = settings.last_session()
         session_path = settings.last_path() if session is not None else None
     window = MainWindow(session, settings)
     window.session_path = session_path
-    if screenshot is None:
+    if settings is not None:
         _restore_window(window, settings)
     app.aboutToQuit.connect(window.runner.shutdown)
     window.show()

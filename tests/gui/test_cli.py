@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 from PySide6.QtGui import QImage
 
@@ -97,3 +98,16 @@ def test_a_preset_or_session_file_opens_in_the_window(tmp_path):
 
     result = run_app(str(tmp_path / "nothing.toml"), "--quit-after", "0")
     assert result.returncode == 2 and "neither a session file nor a preset" in result.stderr
+
+
+def test_the_last_session_is_remembered_and_a_screenshot_leaves_it_alone(tmp_path):
+    stored = (Path(os.environ["XDG_CONFIG_HOME"]) / "Momentum Desktop"
+              / "Momentum Desktop.conf")
+    result = run_app("rosenbrock-race", "--quit-after", "0.5")
+    assert result.returncode == 0, result.stderr
+    remembered = stored.read_text()
+    assert 'name = \\"rosenbrock\\"' in remembered
+
+    result = run_app("--screenshot", str(tmp_path / "shot.png"))
+    assert result.returncode == 0, result.stderr
+    assert stored.read_text() == remembered
