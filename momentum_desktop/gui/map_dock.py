@@ -719,7 +719,13 @@ class RateMapDock(QDockWidget):
         self.image.clear()
         self.best_marker.clear()
         self._drawn_axes = None
-        self.legend.setText(self._marker_words())
+        words = self._marker_words()
+        if self._request is not None and not self.is_computing:
+            cells = len(self._request.lrs) * len(self._request.momenta)
+            words = (f"Press Compute to run all {cells:,} cells, up to "
+                     f"{self._request.steps:,} steps each, or colour by the predicted "
+                     f"rate to see the theory at once.<br>" + words)
+        self.legend.setText(words)
 
     def _show_best_cell(self, result: MapResult | None) -> None:
         best = result.best if result is not None else None

@@ -271,6 +271,16 @@ def test_bad_grid_values_are_refused_with_a_message(qtbot, dock):
     assert not dock.is_computing and "Fix the grid settings" in dock.message
 
 
+def test_before_compute_the_empty_map_says_how_to_fill_it(qtbot, dock):
+    assert dock.image.image is None
+    assert "Press Compute to run all 10,000 cells" in dock.legend.text()
+
+    with qtbot.waitSignal(dock.computed, timeout=20_000):
+        set_grid(dock, 10, 10, 100)
+        dock.compute()
+    assert "Press Compute" not in dock.legend.text()
+
+
 def test_the_predicted_rate_shows_without_computing(qtbot, dock):
     set_grid(dock, 20, 10, 100)
 
