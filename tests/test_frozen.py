@@ -61,3 +61,48 @@ def test_the_frozen_app_opens_pyqtgraphs_menus_and_exports(frozen_app, tmp_path)
     assert result.returncode == 0, result.stderr
     for name in ("a.gif", "a.mp4", "a.svg"):
         assert (tmp_path / name).stat().st_size > 1000
+
+
+HIDE_PYTHON = """
+set -e
+empty=$(mktemp -d)
+for place in "$@"; do
+    if [ -d "$place" ]; then mount --bind "$empty" "$place"
+    elif [ -e "$place" ]; then mount --bind /dev/null "$place"; fi
+done
+if python3 -c "" 2>/dev/null; then echo "a python3 still runs" >&2; exit 3; fi
+exec env -i PATH=/usr/bin:/bin LANG=C.UTF-8 HOME="$HOME" QT_QPA_PLATFORM=offscreen \\
+    "$APP" --screenshot "$SHOT"
+"""
+
+
+@pytest.mark.frozen
+def test_the_frozen_app_runs_where_no_python_is_installed(frozen_app, tmp_path):
+    import glob
+    import shutil
+    import sys
+
+    if shutil.which("unshare") is None or subprocess.run(
+            ["unshare", "--mount", "--map-root-user", "true"],
+            capture_output=True).returncode != 0:
+        pytest.skip("this machine cannot make a mount namespace to hide Python in")
+
+    # A copy outside the repository, since the repository's virtual environment is
+    # among what gets hidden.
+    app_dir = tmp_path / "app"
+    shutil.copytree(frozen_app.parent, app_dir, symlinks=True)
+    hidden = {sys.base_prefix, sys.prefix, str(REPO), *glob.glob("/usr/lib/python3*"),
+              *glob.glob("/usr/local/lib/python3*"), *glob.glob("/usr/bin/python3*"),
+              *glob.glob("/usr/local/bin/python3*")}
+    shot = tmp_path / "no-python.png"
+    env = dict(os.environ, APP=str(app_dir / frozen_app.name), SHOT=str(shot),
+               HOME=str(tmp_path))
+    result = subprocess.run(
+        ["unshare", "--mount", "--map-root-user", "bash", "-c", HIDE_PYTHON, "hide",
+         *sorted(hidden)], env=env, capture_output=True, text=True, timeout=300)
+
+    assert result.returncode == 0, result.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(shot))
+    assert image.width() > 800 and image.height() > 500
