@@ -41,9 +41,10 @@ SPEED = Parameter(
 
 RUN_COLORS = (
     "#ff8c1a", "#ff3d8b", "#ffffff", "#ff2e2e",
-    "#c77dff", "#ffd60a", "#00e5ff", "#a0ff4d",
+    "#c77dff", "#a0ff4d", "#ff9e80", "#b0b0b0",
 )
-"""One colour per run slot, chosen to stand out on the viridis contour map."""
+"""One colour per run slot, chosen to stand out on the viridis contour map; none
+is the cyan or the yellow of the gradient and velocity arrows."""
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ..core.session import Session
 from ..core.surfaces import Surface
 from ..core.theory import measured_rate, nearest_minimum, predicted_rate, theory_for
 from ..core.trajectory import Trajectory, decimate
+from .docks import scrolled
 from .fields import NumberField
 
 __all__ = ["LossDock", "ResultsDock", "TheoryDock", "run_metrics"]
@@ -123,10 +124,15 @@ class LossDock(QDockWidget):
         self.plot.setLogMode(y=True)
         self.plot.showGrid(x=True, y=True, alpha=0.2)
         self.plot.setLabel("bottom", "step")
-        self.plot.addLegend(offset=(-10, 10), labelTextSize="8pt")
+        # Bottom left, where falling curves seldom are; an opaque box, so that a
+        # curve passes under the legend, never through its words.
+        self.plot.addLegend(offset=(10, -10), labelTextSize="8pt",
+                            brush=pg.mkBrush(20, 22, 28, 230),
+                            pen=pg.mkPen(255, 255, 255, 40))
         self.marker = pg.InfiniteLine(angle=90, pen=pg.mkPen("#cccccc", width=1))
         self.plot.addItem(self.marker)
         self.curves: list[pg.PlotDataItem] = []
+        self._titles: list[str] = []
 
         top = QHBoxLayout()
         top.addWidget(QLabel("show"))
@@ -154,10 +160,12 @@ class LossDock(QDockWidget):
         self.plot.setLogMode(y=not linear)
         self.plot.setLabel("left", "loss" if linear else METRICS[metric])
 
-        if len(self.curves) != len(trajectories):
+        titles = [run.title() for run in session.runs]
+        if titles != self._titles:  # new runs, or new settings in a run's name
             for curve in self.curves:
                 self.plot.removeItem(curve)
-            self.curves = [self.plot.plot(name=run.title()) for run in session.runs]
+            self.curves = [self.plot.plot(name=title) for title in titles]
+            self._titles = titles
         for index, (curve, trajectory) in enumerate(zip(self.curves, trajectories)):
             curve.setPen(pg.mkPen(session.color_of(index), width=2))
             if len(trajectory) == 0:
@@ -169,6 +177,14 @@ class LossDock(QDockWidget):
             points = decimate(np.column_stack([trajectory.steps, values]), 4000)
             curve.setData(points[:, 0], points[:, 1])
         self.marker.setValue(step)
+
+    def frame_steps(self, steps: int) -> None:
+        """Span the steps to come, so the curves grow into a fixed frame; the
+        vertical range follows the curves until the user zooms."""
+        view = self.plot.getPlotItem().vb
+        view.disableAutoRange(axis=pg.ViewBox.XAxis)
+        self.plot.setXRange(0, steps, padding=0.02)
+        view.enableAutoRange(axis=pg.ViewBox.YAxis)
 
 
 class ResultsDock(QDockWidget):
@@ -278,7 +294,7 @@ class TheoryDock(QDockWidget):
         layout.addWidget(self.summary)
         layout.addLayout(self.runs)
         layout.addStretch(1)
-        self.setWidget(body)
+        self.setWidget(scrolled(body))
         self.theory = None
         self.buttons: list[QPushButton] = []
         self.rate_labels: list[QLabel] = []
@@ -313,6 +329,8 @@ class TheoryDock(QDockWidget):
                           f"{html.escape(run.title())}</span>")
             rates = QLabel(f"rate predicted {_number(predicted)}, "
                            f"measured {_number(measured)}")
+            for label in (name, rates):  # a narrow dock wraps them, never clips
+                label.setWordWrap(True)
             button = QPushButton("Apply optimal")
             button.setEnabled(run.optimizer in ("gd", "momentum", "nesterov"))
             button.setToolTip("Set this run's learning rate (and momentum rate) to the "

@@ -89,9 +89,11 @@ class RunArtist:
         """Arrows at the current point: the step the gradient asks for (-lr g) and
         the step the velocity takes (-lr v).
 
-        Both are drawn to one scale, chosen so that the longer is ``length`` long: a
-        single step is often too short to see, while the two arrows' directions and
-        their ratio are the lesson.
+        One scale holds for the whole run: the first gradient step is drawn
+        ``length`` long, so a velocity that builds up grows and both shrink as the
+        run settles. A single step is often too short to see; the arrows' directions
+        and how their lengths change are the lesson. Arrows that would reach past
+        ``MAX_ARROW_FACTOR`` times ``length`` are both shortened by the same factor.
         """
         if not visible or len(trajectory) == 0:
             for arrow in self.arrows.values():
@@ -101,11 +103,9 @@ class RunArtist:
         point = trajectory.positions[-1]
         vectors = {"gradient": -lr * trajectory.gradients[-1],
                    "velocity": -lr * trajectory.velocities[-1]}
-        longest = max((float(np.hypot(*v)) for v in vectors.values()
-                       if np.all(np.isfinite(v))), default=0.0)
-        scale = length / longest if longest > 0 else 0.0
+        scale = _arrow_scale(vectors, lr * trajectory.gradients[0], length)
         for name, vector in vectors.items():
-            self.arrows[name].show(point, vector * scale)
+            self.arrows[name].show(point, vector * scale, MIN_ARROW_FACTOR * length)
 
     def set_look(self, look: RunLook) -> None:
         """Name and colour the run's items."""
@@ -149,6 +149,29 @@ ARROW_LEGEND = (f'<span style="color:{GRADIENT_COLOR}">&#8594; &minus;lr &middot
                 "&middot; velocity</span>")
 
 
+MAX_ARROW_FACTOR = 2.5
+"""Longest arrow, in units of the first gradient step's drawn length."""
+
+MIN_ARROW_FACTOR = 0.005
+"""Arrows shorter than this (same units) are hidden: the run has settled."""
+
+
+def _arrow_scale(vectors: dict[str, np.ndarray], first_step: np.ndarray,
+                 length: float) -> float:
+    """Plot units per unit of step, for a run's arrows; see RunArtist.show_arrows."""
+    sizes = [float(np.hypot(*v)) for v in vectors.values() if np.all(np.isfinite(v))]
+    longest = max(sizes, default=0.0)
+    first = float(np.hypot(*first_step)) if np.all(np.isfinite(first_step)) else 0.0
+    reference = first if first > 0 else longest  # a start at a stationary point
+    if reference == 0:
+        return 0.0
+
+    scale = length / reference
+    if longest * scale > MAX_ARROW_FACTOR * length:
+        scale = MAX_ARROW_FACTOR * length / longest
+    return scale
+
+
 class Arrow:
     """A line from a point with a head at its tip; hidden when the vector is unknown."""
 
@@ -161,10 +184,11 @@ class Arrow:
             plot.addItem(item)
         self.hide()
 
-    def show(self, origin: np.ndarray, vector: np.ndarray) -> None:
-        """Draw ``vector`` from ``origin``; nothing if it is zero or unknown."""
+    def show(self, origin: np.ndarray, vector: np.ndarray, shortest: float = 0.0) -> None:
+        """Draw ``vector`` from ``origin``; nothing if it is unknown or shorter than
+        ``shortest`` (or zero)."""
         length = float(np.hypot(*vector)) if np.all(np.isfinite(vector)) else 0.0
-        if length == 0.0:
+        if length == 0.0 or length < shortest:
             self.hide()
             return
         tip = origin + vector

@@ -12,6 +12,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QPushButton,
+    QScrollArea,
     QSizePolicy,
     QSlider,
     QVBoxLayout,
@@ -24,11 +25,25 @@ from ..core.session import DEFAULT_DOMAIN, STEPS, Session
 from ..core.surfaces import SURFACES, Surface
 from .fields import NumberField, TextField
 
-__all__ = ["PlaybackDock", "SurfaceDock", "SPEEDS"]
+__all__ = ["PlaybackDock", "SurfaceDock", "SPEEDS", "scrolled"]
 
 SPEEDS = (1, 2, 3, 5, 10, 15, 20, 30, 50, 75, 100, 150, 200, 300, 500, 1000, 2000,
           5000, math.inf)
 """Positions of the speed slider, in steps per second; the last is 'max'."""
+
+
+def scrolled(body: QWidget) -> QScrollArea:
+    """``body`` in a scroll area, so that a dock can be made smaller than its fields.
+
+    Without it a dock's minimum height is the sum of its fields', and the docks
+    together made the window taller than a laptop's screen.
+    """
+    scroll = QScrollArea()
+    scroll.setWidgetResizable(True)
+    scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+    scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+    scroll.setWidget(body)
+    return scroll
 
 
 class SurfaceDock(QDockWidget):
@@ -93,7 +108,7 @@ class SurfaceDock(QDockWidget):
         layout.addWidget(hint)
         layout.addWidget(reset)
         layout.addStretch(1)
-        self.setWidget(body)
+        self.setWidget(scrolled(body))
 
     def show_session(self, session: Session) -> None:
         """Show the session's surface, parameters and start without emitting."""
@@ -223,7 +238,7 @@ class PlaybackDock(QDockWidget):
         layout.addLayout(timeline)
         layout.addWidget(self.step_label)
         layout.addStretch(1)
-        self.setWidget(body)
+        self.setWidget(scrolled(body))
 
     def show_session(self, session: Session) -> None:
         """Show the session's steps and speed without emitting."""

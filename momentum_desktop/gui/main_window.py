@@ -73,6 +73,9 @@ DEFAULT_EXPRESSION = "x^2 + 10*y^2 + 3*sin(2*x)"
 """What 'Custom expression' shows first: a valley with ripples, easy to edit."""
 
 
+WINDOW_SIZE = (1440, 900)
+"""The window's first size, where the screen has room for it."""
+
 class MainWindow(QMainWindow):
     """Shows a session's runs side by side and replays them whenever it changes.
 
@@ -130,8 +133,11 @@ class MainWindow(QMainWindow):
         self.splitDockWidget(self.loss_dock, self.map_dock, Qt.Orientation.Horizontal)
         self.tabifyDockWidget(self.loss_dock, self.results_dock)
         self.loss_dock.raise_()
-        self.resizeDocks([self.loss_dock], [260], Qt.Orientation.Vertical)
-        self.resizeDocks([self.surface_dock, self.runs_dock], [300, 320],
+        height = self.height()
+        self.resizeDocks([self.loss_dock], [int(0.36 * height)], Qt.Orientation.Vertical)
+        self.resizeDocks([self.surface_dock, self.playback_dock], [300, 215],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.surface_dock, self.runs_dock], [290, 330],
                          Qt.Orientation.Horizontal)
         self.shown_step: int | None = None
         self._plots_shown = 0.0
@@ -209,6 +215,8 @@ class MainWindow(QMainWindow):
         self.shown_step = None
         self.summary.clear()
         self.canvas.clear_trajectories()
+        self.loss_dock.show_runs(self.session, self._surface, self.trajectories, 0)
+        self.loss_dock.frame_steps(self.session.steps)
         self.finished = False
 
         self.runner.start(self.session.make_surface(), self.session.run_specs(),
@@ -764,13 +772,13 @@ class MainWindow(QMainWindow):
         return action
 
     def _fit_to_screen(self) -> None:
-        """1400 x 820, or nine tenths of a smaller screen.
+        """1440 x 900, or nine tenths of a smaller screen.
 
         The offscreen platform's pretend screen is 800 x 800; pictures made there
         keep the full size.
         """
         screen = self.screen().availableGeometry() if self.screen() else None
-        width, height = 1400, 820
+        width, height = WINDOW_SIZE
         offscreen = QGuiApplication.platformName() == "offscreen"
         if screen is not None and screen.width() > 0 and not offscreen:
             width = min(width, int(screen.width() * 0.9))

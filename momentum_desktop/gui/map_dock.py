@@ -33,7 +33,6 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDockWidget,
     QFormLayout,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QProgressBar,
@@ -58,6 +57,7 @@ from ..core.session import RunConfig, Session
 from ..core.simulation import DEFAULT_TOLERANCE
 from ..core.surfaces import Surface
 from ..core.theory import LINEAR_OPTIMIZERS, theory_for
+from .docks import scrolled
 from .fields import NumberField
 
 __all__ = [
@@ -112,6 +112,7 @@ MARKER_SIZE = 18
 """The run's marker, in pixels; a click this close to its centre is not a cell's."""
 
 READOUT_HINT = "Point at a cell to read its settings and steps."
+
 
 COLOR_MODES = {
     "steps": "Steps to the tolerance",
@@ -449,23 +450,36 @@ class RateMapDock(QDockWidget):
     # ----- building ------------------------------------------------------------
 
     def _build(self) -> None:
-        body = QWidget()
-        layout = QVBoxLayout(body)
-        layout.setContentsMargins(8, 8, 8, 8)
-
-        layout.addLayout(self._build_choices())
-        layout.addLayout(self._build_fields())
-        layout.addLayout(self._build_buttons())
-        layout.addWidget(self._build_plot(), stretch=1)
+        """Settings in a column on the left (scrolling if the dock is short), the
+        map on the right with its legend under it, so the map keeps the height."""
+        settings = QWidget()
+        column = QVBoxLayout(settings)
+        column.setContentsMargins(0, 0, 4, 0)
+        column.addLayout(self._build_choices())
+        column.addLayout(self._build_fields())
+        column.addLayout(self._build_buttons())
+        self.message_label = _small_label()
+        self.message_label.setStyleSheet("color: #ffb74d;")
+        column.addWidget(self.message_label)
+        column.addStretch(1)
+        side = scrolled(settings)
+        side.setFixedWidth(settings.sizeHint().width()
+                           + side.verticalScrollBar().sizeHint().width())
 
         self.legend = _small_label()
         self.readout = _small_label()
         self.readout.setText(READOUT_HINT)
         self.readout.setStyleSheet("font-size: 9pt; color: #9aa0a6;")
-        self.message_label = _small_label()
-        self.message_label.setStyleSheet("color: #ffb74d;")
-        for label in (self.legend, self.readout, self.message_label):
-            layout.addWidget(label)
+        map_column = QVBoxLayout()
+        map_column.addWidget(self._build_plot(), stretch=1)
+        map_column.addWidget(self.legend)
+        map_column.addWidget(self.readout)
+
+        body = QWidget()
+        layout = QHBoxLayout(body)
+        layout.setContentsMargins(6, 6, 6, 6)
+        layout.addWidget(side)
+        layout.addLayout(map_column, stretch=1)
         self.setWidget(body)
 
     def _build_choices(self) -> QFormLayout:
@@ -490,24 +504,20 @@ class RateMapDock(QDockWidget):
         form.addRow("Colour", self.color_choice)
         return form
 
-    def _build_fields(self) -> QGridLayout:
+    def _build_fields(self) -> QFormLayout:
         self.lr_count = NumberField(LR_COUNT, LR_COUNT.default)
         self.momentum_count = NumberField(MOMENTUM_COUNT, MOMENTUM_COUNT.default)
         self.steps = NumberField(MAP_STEPS, MAP_STEPS.default)
         self.tolerance = NumberField(TOLERANCE, TOLERANCE.default)
 
-        grid = QGridLayout()
-        grid.setHorizontalSpacing(6)
-        for index, field in enumerate(self._fields):
+        form = QFormLayout()
+        for field in self._fields:
             field.value_committed.connect(lambda _: self._refresh())
             field.edit.editingFinished.connect(self._show_message)
-            row, column = divmod(index, 2)
-            grid.addWidget(QLabel(field.parameter.label.capitalize()), row, 2 * column,
-                           Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(field, row, 2 * column + 1)
-        return grid
+            form.addRow(field.parameter.label.capitalize(), field)
+        return form
 
-    def _build_buttons(self) -> QHBoxLayout:
+    def _build_buttons(self) -> QVBoxLayout:
         self.compute_button = QPushButton("Compute")
         self.compute_button.setToolTip("Compute the map in the background.")
         self.compute_button.clicked.connect(self.compute)
@@ -520,13 +530,15 @@ class RateMapDock(QDockWidget):
         row = QHBoxLayout()
         row.addWidget(self.compute_button)
         row.addWidget(self.cancel_button)
-        row.addWidget(self.progress_bar, stretch=1)
-        return row
+        buttons = QVBoxLayout()
+        buttons.addLayout(row)
+        buttons.addWidget(self.progress_bar)
+        return buttons
 
     def _build_plot(self) -> pg.PlotWidget:
         self.plot = pg.PlotWidget(background=BACKGROUND,
                                   axisItems={"bottom": LogAxis(orientation="bottom")})
-        self.plot.setMinimumSize(280, 240)
+        self.plot.setMinimumSize(240, 160)
         item = self.plot.getPlotItem()
         item.setLabel("bottom", "learning rate (log scale)")
         item.setLabel("left", "momentum rate")

@@ -22,7 +22,6 @@ from PySide6.QtWidgets import (
     QLabel,
     QLineEdit,
     QPushButton,
-    QScrollArea,
     QSizePolicy,
     QToolButton,
     QVBoxLayout,
@@ -32,6 +31,8 @@ from PySide6.QtWidgets import (
 from ..core.optimizers import OPTIMIZERS, check_hyperparameters
 from ..core.parameters import Parameter
 from ..core.session import LAYOUTS, MAX_RUNS, NOISE, SEED, RunConfig, Session
+from .canvas import BACKGROUND
+from .docks import scrolled
 from .fields import NumberField
 
 __all__ = ["RunEditor", "RunsDock"]
@@ -54,7 +55,6 @@ class RunEditor(QGroupBox):
         super().__init__(f"Run {index + 1}")
         self.index = index
         self._apply = apply
-        self.setStyleSheet(f"QGroupBox {{ font-weight: bold; color: {color}; }}")
 
         self.optimizer = QComboBox()
         for key, cls in OPTIMIZERS.items():
@@ -66,7 +66,7 @@ class RunEditor(QGroupBox):
         )
         self.color_button = QToolButton()
         self.color_button.setToolTip("Choose this run's colour.")
-        self.color_button.setStyleSheet(f"background: {color}; min-width: 18px;")
+        self._show_color(color)
         self.color_button.clicked.connect(self._choose_color)
         remove = QToolButton()
         remove.setText("x")
@@ -126,9 +126,26 @@ class RunEditor(QGroupBox):
         self.own_start.blockSignals(True)
         self.own_start.setChecked(run.start is not None)
         self.own_start.blockSignals(False)
-        self.setStyleSheet(f"QGroupBox {{ font-weight: bold; color: {color}; }}")
-        self.color_button.setStyleSheet(f"background: {color}; min-width: 18px;")
+        self._show_color(color)
         self.message.hide()
+
+    def _show_color(self, color: str) -> None:
+        """The run's colour in its title and its colour button.
+
+        The title sits on the canvas's dark background, where every run colour was
+        chosen to show (white on the dock's light grey would vanish).
+        """
+        self.setStyleSheet(
+            "QGroupBox { font-weight: bold; border: 1px solid #b8bcc4; "
+            "border-radius: 4px; margin-top: 1.1em; padding-top: 0.4em; }"
+            "QGroupBox::title { subcontrol-origin: margin; left: 8px; "
+            f"padding: 1px 6px; border-radius: 3px; color: {color}; "
+            f"background: {BACKGROUND}; }}"
+        )
+        self.color_button.setStyleSheet(
+            f"background: {color}; min-width: 18px; border: 1px solid #5f6368; "
+            "border-radius: 3px;"
+        )
 
     def show_error(self, message: str) -> None:
         """Say why the last change was refused."""
@@ -243,11 +260,7 @@ class RunsDock(QDockWidget):
         column.addLayout(buttons)
         column.addLayout(self._editors_box)
         column.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setWidget(body)
-        self.setWidget(scroll)
+        self.setWidget(scrolled(body))
 
     @property
     def fields(self) -> list[dict[str, NumberField | QCheckBox]]:

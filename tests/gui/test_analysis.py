@@ -29,6 +29,27 @@ def test_loss_curves_fall_and_the_marker_follows_the_step(fast_window, qtbot):
     assert dock.plot.getPlotItem().getAxis("left").labelText == "gradient norm"
 
 
+def test_the_loss_legend_follows_the_runs_settings(fast_window, qtbot):
+    dock = fast_window.loss_dock
+    legend = dock.plot.getPlotItem().legend
+
+    def legend_words() -> list[str]:
+        return [label.text for _, label in legend.items]
+
+    assert legend_words() == [run.title() for run in fast_window.session.runs]
+    fast_window._apply_run_change(0, {"hyperparameters": {"lr": 0.02}})
+
+    assert legend_words()[0] == "Gradient descent (lr=0.02)"
+    assert len(dock.curves) == 2 and len(legend.items) == 2
+
+
+def test_before_play_the_loss_plot_spans_the_steps_to_come(window):
+    view = window.loss_dock.plot.getPlotItem().vb
+
+    (x_min, x_max), _ = view.viewRange()
+    assert x_min <= 0 and x_max == pytest.approx(60, rel=0.05)
+
+
 def test_the_timeline_shows_any_computed_step_and_steps_one_at_a_time(fast_window,
                                                                       qtbot):
     play_to_end(qtbot, fast_window)
@@ -69,6 +90,25 @@ def test_arrows_show_the_gradient_step_and_the_velocity(fast_window, qtbot):
     assert not fast_window.canvas.artists[0].arrows["velocity"].shaft.isVisible()
     fast_window.arrows_action.setChecked(False)
     assert not heavy.arrows["gradient"].shaft.isVisible()
+
+
+def test_arrows_keep_one_scale_so_they_shrink_as_the_run_settles(fast_window, qtbot):
+    play_to_end(qtbot, fast_window)
+    heavy = fast_window.canvas.artists[1]
+
+    def drawn(step: int, name: str) -> np.ndarray:
+        fast_window.show_step(step)
+        arrow = heavy.arrows[name]
+        if not arrow.shaft.isVisible():
+            return np.zeros(2)
+        xs, ys = arrow.shaft.getData()
+        return np.array([xs[1] - xs[0], ys[1] - ys[0]])
+
+    first = np.linalg.norm(drawn(0, "gradient"))
+    assert first == pytest.approx(0.12 * 10)  # the valley's domain spans 10
+    along = np.array([np.cos(np.radians(20)), np.sin(np.radians(20))])
+    assert drawn(5, "velocity") @ along > 2 * drawn(1, "velocity") @ along  # builds up
+    assert np.linalg.norm(drawn(60, "velocity")) < 0.05 * first  # settled
 
 
 def test_results_table_counts_steps_to_the_tolerance_and_copies(fast_window, qtbot):

@@ -150,7 +150,7 @@ def test_svg_draws_the_same_in_any_renderer_and_stays_finite(fast_window, qtbot,
         field.edit.setText("0.05")  # gradient descent diverges
         field.edit.editingFinished.emit()
     path = tmp_path / "diverged.svg"
-    assert fast_window.export_image(fast_window, str(path), 1400)
+    assert fast_window.export_image(fast_window, str(path), fast_window.width())
     text = path.read_text()
 
     # Renderers without vector-effect (librsvg, cairosvg, ImageMagick) drew Qt's
