@@ -133,7 +133,8 @@ class Surface(ABC):
         return self.STEPS
 
     def check_start(self, x: float, y: float) -> tuple[float, float]:
-        """Return the start as floats, or raise ParameterError if it is outside."""
+        """Return the start as floats, or raise ParameterError if it is outside the
+        domain or where the surface is undefined (the log of a negative number)."""
         point = (float(x), float(y))
         if not all(math.isfinite(c) for c in point):
             raise ParameterError(f"start must be two finite numbers; got {x!r}, {y!r}")
@@ -141,6 +142,13 @@ class Surface(ABC):
             raise ParameterError(
                 f"start ({point[0]:g}, {point[1]:g}) is outside the surface's domain: "
                 f"allowed {self.domain.describe()}"
+            )
+        with np.errstate(all="ignore"):
+            value = float(self.value(np.array(point[0]), np.array(point[1])))
+        if not math.isfinite(value):
+            raise ParameterError(
+                f"the surface is undefined at the start ({point[0]:g}, {point[1]:g}) "
+                f"(f = {value}); start where it is defined"
             )
         return point
 

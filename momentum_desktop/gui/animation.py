@@ -64,6 +64,9 @@ class FrameRenderer:
         """Frame ``frame`` as an RGB array of shape (height, width, 3)."""
         count = min(frame * self.settings.steps_per_frame, self.steps) + 1
         self.canvas.show_trajectories([t.head(count) for t in self.trajectories])
+        # No event loop runs between frames: lay the panes out for the readouts'
+        # new text now, or the first frame's layout (no readouts yet) cuts them off.
+        self.canvas.ci.layout.activate()
 
         image = QImage(self.size, QImage.Format.Format_RGB888)
         image.fill(Qt.GlobalColor.black)

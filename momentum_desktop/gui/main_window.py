@@ -121,10 +121,12 @@ class MainWindow(QMainWindow):
         self.theory_dock = TheoryDock()
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.surface_dock)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.playback_dock)
+        # The theory under the runs rather than in a tab behind them: a second group
+        # of tabbed docks made Qt (6.10 and 6.11) leave a stale copy of its tab bar
+        # drawn where the group first stood.
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.runs_dock)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.theory_dock)
-        self.tabifyDockWidget(self.runs_dock, self.theory_dock)
-        self.runs_dock.raise_()
+        self.splitDockWidget(self.runs_dock, self.theory_dock, Qt.Orientation.Vertical)
         self.map_dock = RateMapDock(self)
         # Bottom: the loss plot (results in a tab behind it) beside the rate map,
         # so the curves and the map show together.
@@ -136,6 +138,8 @@ class MainWindow(QMainWindow):
         height = self.height()
         self.resizeDocks([self.loss_dock], [int(0.36 * height)], Qt.Orientation.Vertical)
         self.resizeDocks([self.surface_dock, self.playback_dock], [300, 215],
+                         Qt.Orientation.Vertical)
+        self.resizeDocks([self.runs_dock, self.theory_dock], [300, 215],
                          Qt.Orientation.Vertical)
         self.resizeDocks([self.surface_dock, self.runs_dock], [290, 330],
                          Qt.Orientation.Horizontal)

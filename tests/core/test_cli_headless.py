@@ -95,6 +95,8 @@ def test_surface_parameters_and_noise_with_seed_repeat(capsys):
         (["run", "--optimizer", "adam", "--eps", "nan"], "eps must be a number >= 0"),
         (["run", "--steps", "0"], "--steps: number of steps must be a whole number"),
         (["run", "--start", "99,0"], "outside the surface's domain"),
+        (["run", "--expression", "log(x) + y^2", "--start=-1,1"],
+         "the surface is undefined at the start (-1, 1)"),
         (["run", "--start", "a,b"], "--start takes 2 finite numbers"),
         (["run", "--surface", "banana"], "invalid choice: 'banana'"),
         (["run", "--expression", "__import__('os')"], "is not a function that may be"),
