@@ -42,12 +42,18 @@ class UsageError(Exception):
     """A command-line argument was refused; the message is the one line shown."""
 
 
+NEGATIVE_EXAMPLES = {"--start": "--start=-1.5,2", "--domain": "--domain=-1,1,-1,1"}
+"""How to write a negative value for the flags that take several numbers."""
+
+
 class _Parser(argparse.ArgumentParser):
     """An argument parser whose errors are one line: what is wrong, then exit 2."""
 
     def error(self, message: str) -> NoReturn:
         if message.endswith("expected one argument"):
-            message += "; a value that starts with '-' needs '=', as in --start=-1.5,2"
+            flag = message.removeprefix("argument ").split(":")[0].split("/")[-1]
+            example = NEGATIVE_EXAMPLES.get(flag, f"{flag}=-1")
+            message += f"; a value that starts with '-' needs '=', as in {example}"
         self.exit(2, f"{self.prog}: error: {message} (see {self.prog} --help)\n")
 
 
@@ -132,7 +138,10 @@ def _export_path(text: str, kind: str) -> Path:
 
 
 def _animation_settings(args: argparse.Namespace, steps: int) -> AnimationSettings:
-    width, _, height = args.size.lower().partition("x")
+    width, x, height = args.size.lower().partition("x")
+    if not x:
+        raise UsageError(f"--size takes WIDTHxHEIGHT in pixels, as in 960x540; got "
+                         f"{args.size!r}")
     per_frame = args.steps_per_frame or str(max(1, round(steps / 150)))
     return AnimationSettings(
         fps=_checked(FPS, args.fps, "--fps"),
@@ -156,6 +165,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     _configure_logging(args.verbose)
 
+    try:
+        return _command(args, parser)
+    except BrokenPipeError:
+        # The reader stopped early (`momentum-desktop list | head`): say nothing more.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
+
+
+def _command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     try:
         if args.command == "run":
             return _run(args)
@@ -459,7 +477,13 @@ def _list(as_json: bool) -> int:
         print(f"  {entry['name']:18} {entry['title']}: {entry['rule']}")
         for p in entry["hyperparameters"]:
             flag = "--" + p["name"].replace("_", "-")
-            print(f"  {'':18} {flag} default {p['default']} ({p['allowed']})")
+            if isinstance(p["default"], bool):
+                state = "on" if p["default"] else "off"
+                print(f"  {'':18} {flag} (a flag, {state} unless given)")
+                continue
+            default = ",".join(f"{v:g}" for v in p["default"]) \
+                if isinstance(p["default"], list) else f"{p['default']:g}"
+            print(f"  {'':18} {flag} default {default} ({p['allowed']})")
     print("\nPresets (momentum-desktop NAME, or momentum-desktop export NAME ...):")
     for entry in catalogue["presets"]:
         print(f"  {entry['name']:26} {entry['title']}")

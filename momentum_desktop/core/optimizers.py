@@ -46,6 +46,10 @@ DAMPENING = Parameter(
     description="Scales each new gradient by (1 - dampening) in the velocity, "
                 "except on the first step.",
 )
+NESTEROV_DAMPENING = Parameter(
+    "dampening", "dampening", 0.0, 0.0, 0.0,
+    description="Nesterov momentum takes no dampening, as torch.optim.SGD checks.",
+)
 NESTEROV = Parameter(
     "nesterov", "Nesterov", False, kind="flag",
     description="Step with g + momentum * v instead of v (Nesterov's look-ahead).",
@@ -195,7 +199,7 @@ class Nesterov(_SGD):
     key = "nesterov"
     title = "Nesterov"
     summary = "v <- beta v + g;  x <- x - lr * (g + beta v)"
-    hyperparameters = (_lr(1e-3), MOMENTUM_RATE, DAMPENING, WEIGHT_DECAY)
+    hyperparameters = (_lr(1e-3), MOMENTUM_RATE, NESTEROV_DAMPENING, WEIGHT_DECAY)
 
     def __init__(self, settings: Sequence[Mapping[str, object]]) -> None:
         super().__init__(settings)

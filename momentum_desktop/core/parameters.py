@@ -61,6 +61,8 @@ class Parameter:
         kind = "a whole number" if self.integer else "a number"
         low, high = math.isfinite(self.minimum), math.isfinite(self.maximum)
 
+        if self.minimum == self.maximum:
+            return f"exactly {_fmt(self.minimum)}"
         if low and high:
             left = "[" if self.min_inclusive else "("
             right = "]" if self.max_inclusive else ")"

@@ -221,7 +221,7 @@ class QuadraticValley(Surface):
         # 1.8 / lambda_max: stable, but each step across the valley overshoots the
         # floor, which is the zig-zag the app exists to show.
         largest = max(self.params["eigenvalue_along"], self.params["eigenvalue_across"])
-        return 1.8 / largest
+        return _rounded(1.8 / largest)
 
     def _cos_sin(self) -> tuple[float, float]:
         angle = math.radians(self.params["angle"])
@@ -271,7 +271,7 @@ class Rosenbrock(Surface):
 
     @property
     def default_learning_rate(self) -> float:
-        return 1e-3 * 100.0 / self.params["b"]
+        return _rounded(1e-3 * 100.0 / self.params["b"])
 
 
 class ScaledRosenbrock(Surface):
@@ -535,3 +535,9 @@ def make_surface(key: str, **params: float) -> Surface:
             f"unknown surface {key!r}; allowed: {', '.join(SURFACES)}"
         ) from None
     return cls(**params)
+
+
+def _rounded(learning_rate: float) -> float:
+    """A suggested learning rate to four significant digits (0.036, not
+    0.036000000000000004): a suggestion is read and typed by people."""
+    return float(f"{learning_rate:.4g}")

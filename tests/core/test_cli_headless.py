@@ -109,6 +109,11 @@ def test_surface_parameters_and_noise_with_seed_repeat(capsys):
         (["run", "--output", "/dev/null"], "not a regular file"),
         (["run", "--play"], "unrecognized arguments"),
         (["run", "--start", "-1,2"], "needs '=', as in --start=-1.5,2"),
+        (["run", "--expression", "x", "--domain", "-1,1,-1,1"],
+         "needs '=', as in --domain=-1,1,-1,1"),
+        (["run", "--optimizer", "nesterov", "--dampening", "0.1"],
+         "dampening must be exactly 0"),
+        (["export", "--size", "100", "--gif", "x.gif"], "--size takes WIDTHxHEIGHT"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(args, message, capsys,
@@ -139,6 +144,24 @@ def test_list_names_every_surface_and_optimizer_with_defaults(capsys):
     assert adam == {"lr": 1e-3, "betas": [0.9, 0.999], "eps": 1e-8, "weight_decay": 0.0,
                     "amsgrad": False}
 
+    assert surfaces["valley"]["learning_rate"] == 0.036  # typed by people: rounded
+
     assert main(["list"]) == 0
     text = capsys.readouterr().out
     assert "goldstein_price" in text and "--initial-accumulator-value" in text
+    assert "--betas default 0.9,0.999 (two numbers" in text  # as the flag takes them
+    assert "--nesterov (a flag, off unless given)" in text
+    nesterov = text[text.index("  nesterov "):text.index("  adagrad ")]
+    assert "--dampening default 0 (exactly 0)" in nesterov
+
+
+def test_list_into_a_reader_that_stops_early_ends_quietly():
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        f"'{sys.executable}' -m momentum_desktop list | head -1", shell=True,
+        capture_output=True, text=True, timeout=60)
+
+    assert result.stdout.startswith("Surfaces")
+    assert result.stderr == ""
