@@ -10,6 +10,7 @@ import logging
 import math
 import os
 import sys
+import textwrap
 from collections.abc import Sequence
 from pathlib import Path
 from typing import NoReturn
@@ -19,7 +20,7 @@ from .core.animation import FPS, HEIGHT, STEPS_PER_FRAME, WIDTH, AnimationSettin
 from .core.files import check_output_path, write_atomically
 from .core.optimizers import OPTIMIZERS, check_hyperparameters
 from .core.parameters import Parameter, ParameterError
-from .core.presets import PRESETS, load_preset
+from .core.presets import LESSONS, PRESETS, load_preset
 from .core.session import NOISE, SEED, STEPS, Session, default_session
 from .core.session_file import load_session
 from .core.simulation import RunSpec
@@ -456,7 +457,8 @@ def _list(as_json: bool) -> int:
     catalogue = {
         "surfaces": [_surface_entry(cls()) for cls in SURFACES.values()],
         "optimizers": [_optimizer_entry(cls) for cls in OPTIMIZERS.values()],
-        "presets": [{"name": name, "title": title} for name, title in PRESETS.items()],
+        "presets": [{"name": name, "title": title, "lesson": LESSONS[name]}
+                    for name, title in PRESETS.items()],
     }
     if as_json:
         print(json.dumps(catalogue, indent=1))
@@ -487,6 +489,8 @@ def _list(as_json: bool) -> int:
     print("\nPresets (momentum-desktop NAME, or momentum-desktop export NAME ...):")
     for entry in catalogue["presets"]:
         print(f"  {entry['name']:26} {entry['title']}")
+        for line in textwrap.wrap(entry["lesson"], 60):
+            print(f"  {'':26} {line}")
     return 0
 
 

@@ -69,16 +69,18 @@ class RunConfig:
             return self.label
         cls = OPTIMIZERS[self.optimizer]
         settings = check_hyperparameters(self.optimizer, self.hyperparameters)
+        always = _ALWAYS_SHOWN.get(self.optimizer, ("lr",))
         shown = [
             _describe(p.name, settings[p.name]) for p in cls.hyperparameters
-            if p.name in _ALWAYS_SHOWN or settings[p.name] != p.default
+            if p.name in always or settings[p.name] != p.default
         ]
         if self.noise > 0:
             shown.append(f"noise={self.noise:g}")
         return f"{cls.title} ({', '.join(s for s in shown if s)})"
 
 
-_ALWAYS_SHOWN = ("lr", "momentum")
+_ALWAYS_SHOWN = {"momentum": ("lr", "momentum"), "nesterov": ("lr", "momentum")}
+"""Settings named in a run's title even at their defaults; others only when changed."""
 _SYMBOLS = {"momentum": "beta", "weight_decay": "wd"}
 
 
@@ -253,16 +255,25 @@ def default_session() -> Session:
     )
 
 
+COMPARISON_RATES = (
+    (0.0, "beta = 0: plain gradient descent"),
+    (0.5, "beta = 0.5: too small, slow"),
+    (0.9, "beta = 0.9: about right"),
+    (0.99, "beta = 0.99: too large, overshoots"),
+)
+"""The momentum rates of the classic comparison, and what each one shows."""
+
+
 def momentum_comparison() -> Session:
     """Four momentum rates on the valley, the classic lesson in one picture.
 
     With lr 0.004 for 150 steps: beta 0 and 0.5 are slow and still far from the
     minimum, 0.9 reaches it, 0.99 overshoots and swings back and forth across it.
     """
-    rates = (0.0, 0.5, 0.9, 0.99)
     return Session(
         surface="valley",
-        runs=tuple(RunConfig("momentum", {"lr": 0.004, "momentum": b}) for b in rates),
+        runs=tuple(RunConfig("momentum", {"lr": 0.004, "momentum": rate}, label=label)
+                   for rate, label in COMPARISON_RATES),
         steps=150,
         speed=60.0,
         layout="side_by_side",

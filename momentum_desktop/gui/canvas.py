@@ -326,10 +326,34 @@ class Canvas(pg.GraphicsLayoutWidget):
         self.frame_domain()
 
     def set_starts(self, starts: Sequence[tuple[float, float]]) -> None:
-        """Mark each run's start."""
+        """Mark each run's start; an overlaid pane's legend moves out of their way."""
         self._starts = list(starts)
         for artist, start in zip(self.artists, starts):
             artist.set_start(start)
+        self._place_legend()
+
+    def _place_legend(self) -> None:
+        """Put the legend in the corner farthest from the starts and the minima,
+        where the paths are least likely to run under it."""
+        legend = self.panes[0].legend if self.panes else None
+        if legend is None or self._field is None:
+            return
+
+        d = self._field.domain
+        marks = [*self._starts, *((m.x, m.y) for m in self._surface.minima)]
+        if not marks:
+            return
+        scale = np.array([d.x_max - d.x_min, d.y_max - d.y_min])
+        points = np.array(marks) / scale
+
+        def room(corner: tuple[float, float]) -> float:
+            return float(np.linalg.norm(points - np.array(corner) / scale, axis=1).min())
+
+        corners = {(0, 0): (d.x_min, d.y_max), (1, 0): (d.x_max, d.y_max),
+                   (0, 1): (d.x_min, d.y_min), (1, 1): (d.x_max, d.y_min)}
+        anchor = max(corners, key=lambda a: room(corners[a]))  # ties: the first
+        offset = (8 if anchor[0] == 0 else -8, 8 if anchor[1] == 0 else -8)
+        legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
 
     def frame_domain(self) -> None:
         """Zoom every pane to the surface's domain; nothing ever zooms by itself."""

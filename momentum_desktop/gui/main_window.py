@@ -32,7 +32,7 @@ from ..core.data_export import trajectories_csv, trajectories_json
 from ..core.files import check_output_path, write_atomically
 from ..core.parameters import ParameterError
 from ..core.optimizers import OPTIMIZERS
-from ..core.presets import PRESETS, load_preset
+from ..core.presets import LESSONS, PRESETS, load_preset
 from ..core.session import (
     RunConfig,
     Session,
@@ -72,6 +72,9 @@ SLOW_VIEWS_SECONDS = 0.2
 DEFAULT_EXPRESSION = "x^2 + 10*y^2 + 3*sin(2*x)"
 """What 'Custom expression' shows first: a valley with ripples, easy to edit."""
 
+
+LESSON_MESSAGE_MS = 15_000
+"""How long the status bar says what an opened preset shows."""
 
 WINDOW_SIZE = (1440, 900)
 """The window's first size, where the screen has room for it."""
@@ -348,6 +351,7 @@ class MainWindow(QMainWindow):
         """Open one of the shipped lessons; it has no file of its own to save to."""
         self.session_path = None
         self.apply_session(load_preset(name), play=True)
+        self.statusBar().showMessage(LESSONS[name], LESSON_MESSAGE_MS)
 
     def save_session_file(self, path: str | None = None) -> bool:
         """Save to ``path`` (or the session's own file); on failure show why."""
@@ -756,8 +760,12 @@ class MainWindow(QMainWindow):
             play_menu.addAction(action)
 
         presets = self.menuBar().addMenu("P&resets")
+        presets.setToolTipsVisible(True)
         for name, title in PRESETS.items():
-            self._action(presets, title, lambda _=False, n=name: self.open_preset(n))
+            action = self._action(presets, title,
+                                  lambda _=False, n=name: self.open_preset(n))
+            action.setToolTip(LESSONS[name])
+            action.setStatusTip(LESSONS[name])
 
         view_menu = self.menuBar().addMenu("&View")
         view_menu.addAction(self.arrows_action)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
 
@@ -91,6 +92,19 @@ def test_overlaid_layout_draws_every_run_in_one_pane_with_a_legend(fast_window, 
     assert pane.readout.text.count("finished after 60 steps") == 2
 
 
+def test_the_overlaid_legend_keeps_clear_of_the_start(fast_window, qtbot):
+    from momentum_desktop.core.presets import load_preset
+
+    fast_window.apply_session(load_preset("rosenbrock-race"), play=False)
+    qtbot.wait(50)
+    pane = fast_window.canvas.panes[0]
+
+    legend = pane.legend.sceneBoundingRect()
+    start = pane.plot.vb.mapViewToScene(pg.Point(-1.5, 2.5))  # top left
+    assert not legend.contains(start)
+    assert legend.center().y() > pane.plot.vb.sceneBoundingRect().center().y()
+
+
 def test_the_comparison_shows_slow_good_and_overshooting_runs(fast_window, qtbot):
     import dataclasses
     import math
@@ -102,7 +116,9 @@ def test_the_comparison_shows_slow_good_and_overshooting_runs(fast_window, qtbot
 
     assert len(fast_window.canvas.panes) == 4
     titles = [p.title.text for p in fast_window.canvas.panes]
-    assert [t.split("beta=")[1].rstrip(")") for t in titles] == ["0", "0.5", "0.9", "0.99"]
+    assert [t.split("beta = ")[1].split(":")[0] for t in titles] == [
+        "0", "0.5", "0.9", "0.99"]
+    assert "too small" in titles[1] and "overshoots" in titles[3]
     distance = [float(np.linalg.norm(t.positions[-1])) for t in fast_window.trajectories]
     assert distance[0] > 1 and distance[1] > 1 and distance[2] < 1e-2 and distance[3] > 0.5
 
