@@ -230,11 +230,27 @@ def _open_window(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     if args.session is not None:
         session, path = _session_argument(args.session)
 
+    if not _has_display():
+        if args.screenshot or args.check_menus:
+            os.environ["QT_QPA_PLATFORM"] = "offscreen"  # a picture needs no screen
+        else:
+            raise UsageError(
+                "no display to open the window on (DISPLAY and WAYLAND_DISPLAY are "
+                "not set): run it on a desktop or under xvfb-run; --screenshot and "
+                "`momentum-desktop export` work without one")
+
     from .gui.app import run_app  # Qt is loaded only when a window is wanted
 
     return run_app(screenshot=args.screenshot, quit_after=args.quit_after,
                    play=args.play, session=session, session_path=path,
                    check_menus=args.check_menus)
+
+
+def _has_display() -> bool:
+    """Whether Qt can open a window: a platform chosen, a display, or not Linux."""
+    if os.environ.get("QT_QPA_PLATFORM") or not sys.platform.startswith("linux"):
+        return True
+    return bool(os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
 
 
 def _session_argument(text: str) -> tuple[Session, str | None]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 import sys
 
 from PySide6.QtCore import (
@@ -153,8 +154,19 @@ def _application_icon() -> QIcon:
 
 
 def _log_qt_message(kind: QtMsgType, context: QMessageLogContext, message: str) -> None:
-    """Send Qt's own messages to the log instead of straight to the terminal."""
+    """Send Qt's own messages to the log instead of straight to the terminal.
+
+    After a fatal message Qt aborts the process (a core dump, exit code 134); the
+    usual one here is a platform plugin that cannot start, so say what to do and
+    exit with 1 instead.
+    """
     level = QT_LEVELS.get(kind, logging.WARNING)
     if message.startswith(HARMLESS_QT_MESSAGES):
         level = logging.DEBUG
     qt_log.log(level, "%s", message)
+    if kind == QtMsgType.QtFatalMsg:
+        log.critical("Qt cannot open a window here. On Linux, install the X libraries "
+                     "the README lists, or use QT_QPA_PLATFORM=offscreen for "
+                     "--screenshot and `momentum-desktop export`.")
+        logging.shutdown()
+        os._exit(1)

@@ -373,8 +373,16 @@ class Canvas(pg.GraphicsLayoutWidget):
         return (x_min, x_max, y_min, y_max)
 
     def set_view(self, view: tuple[float, float, float, float]) -> None:
-        """Show that part of the plane in every pane."""
+        """Show that part of the plane in every pane.
+
+        A view that misses the surface's domain, or is far larger or smaller than
+        it (a file edited by hand, a stray zoom), frames the domain instead.
+        """
         x_min, x_max, y_min, y_max = view
+        if self._field is not None and not _view_fits(view, self._field.domain):
+            log.info("saved view %s does not fit the surface; framing its domain", view)
+            self.frame_domain()
+            return
         for pane in self.panes:
             pane.plot.setRange(xRange=(x_min, x_max), yRange=(y_min, y_max), padding=0)
 
@@ -468,6 +476,21 @@ class Canvas(pg.GraphicsLayoutWidget):
                 self.start_clicked.emit(point.x(), point.y(), run)
                 event.accept()
                 return
+
+
+VIEW_ZOOM_LIMITS = (1e-4, 20.0)
+"""A view's spans may be from this small a part of the domain's to this many times it."""
+
+
+def _view_fits(view: tuple[float, float, float, float], domain: object) -> bool:
+    """Whether ``view`` overlaps ``domain`` and its spans are within VIEW_ZOOM_LIMITS."""
+    x_min, x_max, y_min, y_max = view
+    overlaps = x_min < domain.x_max and x_max > domain.x_min \
+        and y_min < domain.y_max and y_max > domain.y_min
+    spans = ((x_max - x_min) / (domain.x_max - domain.x_min),
+             (y_max - y_min) / (domain.y_max - domain.y_min))
+    low, high = VIEW_ZOOM_LIMITS
+    return overlaps and all(low <= s <= high for s in spans)
 
 
 def _columns(count: int) -> int:

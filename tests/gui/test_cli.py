@@ -111,3 +111,21 @@ def test_the_last_session_is_remembered_and_a_screenshot_leaves_it_alone(tmp_pat
     result = run_app("--screenshot", str(tmp_path / "shot.png"))
     assert result.returncode == 0, result.stderr
     assert stored.read_text() == remembered
+
+
+def test_without_a_display_the_window_says_so_and_a_screenshot_still_works(tmp_path):
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    command = [sys.executable, "-m", "momentum_desktop"]
+
+    result = subprocess.run(command, env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 2
+    assert "no display to open the window on" in result.stderr
+    assert "Traceback" not in result.stderr
+
+    shot = tmp_path / "shot.png"
+    result = subprocess.run([*command, "--screenshot", str(shot)], env=env,
+                            capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert QImage(str(shot)).width() > 800

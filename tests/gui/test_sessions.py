@@ -130,3 +130,19 @@ def test_reset_forgets_everything_and_shows_the_default_scenario(window_with_set
 
     assert window.session == default_session()
     assert window.settings.last_session() is None
+
+
+def test_a_saved_view_that_misses_the_surface_frames_its_domain(window):
+    from dataclasses import replace
+
+    from momentum_desktop.core.session import default_session
+
+    window.apply_session(replace(default_session(), view=(-1.0, 1.0, -240.0, 240.0)),
+                         play=False)
+    (x_min, x_max), (y_min, y_max) = window.canvas.panes[0].plot.vb.viewRange()
+    assert y_max - y_min < 20  # the valley's domain spans 10, not 480
+
+    window.apply_session(replace(default_session(), view=(-2.0, 2.0, -2.0, 2.0)),
+                         play=False)
+    (x_min, x_max), (y_min, y_max) = window.canvas.panes[0].plot.vb.viewRange()
+    assert y_min == pytest.approx(-2, abs=0.5) and y_max == pytest.approx(2, abs=0.5)
