@@ -5,11 +5,13 @@ from __future__ import annotations
 import logging
 import math
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
 
+import pyqtgraph as pg
 from PySide6.QtCore import QBuffer, QIODevice, QPoint, QRect, QRectF, QSize, Qt
-from PySide6.QtGui import QImage, QPainter
+from PySide6.QtGui import QImage, QPainter, QPen
 from PySide6.QtSvg import QSvgGenerator
 from PySide6.QtWidgets import (
     QButtonGroup,
@@ -114,17 +116,40 @@ def _target_size(widget: QWidget, width: int | None) -> QSize:
     return size
 
 
-def _render(widget: QWidget, painter: QPainter, size: QSize) -> None:
-    """Draw the widget filling ``size``; a graphics view redraws its scene at that size."""
+def _render(widget: QWidget, painter: QPainter) -> None:
+    """Draw the widget at its own size; the painter's device may scale it."""
     painter.setRenderHint(QPainter.RenderHint.Antialiasing)
     if isinstance(widget, QGraphicsView):
-        target = QRectF(0, 0, size.width(), size.height())
+        target = QRectF(0, 0, widget.width(), widget.height())
         widget.render(painter, target, widget.viewport().rect())
         return
-
-    painter.scale(size.width() / max(1, widget.width()),
-                  size.height() / max(1, widget.height()))
     widget.render(painter, QPoint())
+
+
+@contextmanager
+def _lines_scaled(widget: QWidget, scale: float) -> Iterator[None]:
+    """Widen every plotted line by ``scale`` while the widget is drawn.
+
+    pyqtgraph draws lines with cosmetic pens, a width in device pixels that no
+    scaling changes: in a picture twice the widget's size, text and markers doubled
+    while the paths stayed hair-thin. Widening them for the picture keeps it the
+    widget, only larger (or smaller).
+    """
+    views = [widget] if isinstance(widget, QGraphicsView) else []
+    views += widget.findChildren(QGraphicsView)
+    lines = [item for view in views for item in view.scene().items()
+             if isinstance(item, (pg.PlotCurveItem, pg.InfiniteLine))]
+    kept = [(item, QPen(item.opts["pen"] if isinstance(item, pg.PlotCurveItem)
+                        else item.pen)) for item in lines]
+    try:
+        for item, pen in kept:
+            wider = QPen(pen)
+            wider.setWidthF(max(pen.widthF(), 1.0) * scale)
+            item.setPen(wider)
+        yield
+    finally:
+        for item, pen in kept:
+            item.setPen(pen)
 
 
 def _png_bytes(widget: QWidget, size: QSize, metadata: Mapping[str, str]) -> bytes:
@@ -133,11 +158,17 @@ def _png_bytes(widget: QWidget, size: QSize, metadata: Mapping[str, str]) -> byt
         raise ExportError(f"not enough memory for a {size.width()} x {size.height()} "
                           "picture; choose a smaller width")
     image.fill(Qt.GlobalColor.black)
+    # Drawn at the widget's own size on an image of `size` pixels, as on a screen
+    # of that many pixels per point: text, markers and lines all scale alike.
+    scale = size.width() / max(1, widget.width())
+    image.setDevicePixelRatio(scale)
     painter = QPainter(image)
     try:
-        _render(widget, painter, size)
+        with _lines_scaled(widget, scale):
+            _render(widget, painter)
     finally:
         painter.end()
+    image.setDevicePixelRatio(1.0)
 
     for key, value in metadata.items():
         image.setText(key, value)
@@ -149,12 +180,14 @@ def _png_bytes(widget: QWidget, size: QSize, metadata: Mapping[str, str]) -> byt
 
 
 def _svg_bytes(widget: QWidget, size: QSize) -> bytes:
+    """The widget drawn at its own size in a viewBox of that size, shown at ``size``:
+    every SVG viewer then scales text, markers and lines alike."""
     buffer = QBuffer()
     buffer.open(QIODevice.OpenModeFlag.WriteOnly)
     generator = QSvgGenerator()
     generator.setOutputDevice(buffer)
     generator.setSize(size)
-    generator.setViewBox(QRect(0, 0, size.width(), size.height()))
+    generator.setViewBox(QRect(0, 0, widget.width(), widget.height()))
     generator.setTitle("Momentum Desktop")
     # pyqtgraph's axes replay a QPicture recorded at the screen's resolution; at the
     # generator's default 72 dpi they came out at three quarters of their size.
@@ -164,7 +197,7 @@ def _svg_bytes(widget: QWidget, size: QSize) -> bytes:
     if not painter.begin(generator):
         raise ExportError("the SVG drawing could not be started")
     try:
-        _render(widget, painter, size)
+        _render(widget, painter)
     finally:
         painter.end()
     return scale_free_strokes(bytes(buffer.data()))

@@ -20,12 +20,17 @@ from .animation import offscreen_canvas, write_animation
 from .export import export_image
 from .garbage import collect_garbage_on_gui_thread
 
-__all__ = ["CANVAS_SIZE", "export_session"]
+__all__ = ["canvas_size", "export_session"]
 
 log = logging.getLogger(__name__)
 
-CANVAS_SIZE = QSize(1200, 720)
-"""The offscreen canvas's size before scaling to the chosen width."""
+CANVAS_WIDTHS = (960, 1400)
+"""The offscreen canvas is laid out this wide at the least and at the most, then
+scaled to the chosen width: a narrow picture keeps readable text, a wide one is
+the same picture larger."""
+
+CANVAS_ASPECT = 0.6
+"""The offscreen canvas's height over its width."""
 
 
 def export_session(session: Session, outputs: Mapping[str, Path], width: int,
@@ -44,7 +49,7 @@ def export_session(session: Session, outputs: Mapping[str, Path], width: int,
     written = []
 
     if "png" in outputs or "svg" in outputs:
-        canvas = offscreen_canvas(session, CANVAS_SIZE)
+        canvas = offscreen_canvas(session, canvas_size(width))
         canvas.show_trajectories(trajectories, playing=False)
         app.processEvents()
         metadata = {PNG_SESSION_KEY: session_to_toml(session)}
@@ -66,3 +71,10 @@ def export_session(session: Session, outputs: Mapping[str, Path], width: int,
 
     log.info("exported %s", ", ".join(str(p) for p in written))
     return written
+
+
+def canvas_size(width: int) -> QSize:
+    """The size the offscreen canvas is laid out at, for a picture ``width`` wide."""
+    low, high = CANVAS_WIDTHS
+    laid_out = min(max(width, low), high)
+    return QSize(laid_out, round(laid_out * CANVAS_ASPECT))
