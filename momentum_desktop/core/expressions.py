@@ -43,6 +43,9 @@ MAX_DEPTH = 40
 MAX_NODES = 400
 """Most numbers, names and operations in one expression."""
 
+MAX_EXPONENT = 1000
+"""Largest exponent of a power of numbers alone (2**1000, not 2**(10**9))."""
+
 FUNCTIONS = {
     "sin": 1, "cos": 1, "tan": 1, "asin": 1, "acos": 1, "atan": 1, "atan2": 2,
     "sinh": 1, "cosh": 1, "tanh": 1, "exp": 1, "log": 1, "log10": 1, "log2": 1,
@@ -89,17 +92,57 @@ def _compile_cached(text: str) -> CompiledExpression:
 
     tree, positions = _parse(text)
     builder = _SympyBuilder(text, positions)
-    expression = builder.build(tree.body)
+    expression = _as_floats(builder.build(tree.body))
     if not expression.free_symbols:
         log.info("expression %r is constant", text)
 
     x, y = builder.x, builder.y
-    partials = (sympy.diff(expression, x), sympy.diff(expression, y))
-    value = sympy.lambdify((x, y), expression, modules="numpy")
-    gradient = tuple(sympy.lambdify((x, y), p, modules="numpy") for p in partials)
+    try:
+        partials = tuple(_as_floats(sympy.diff(expression, v)) for v in (x, y))
+        _check_defined(expression, partials)
+        value = sympy.lambdify((x, y), expression, modules="numpy")
+        gradient = tuple(sympy.lambdify((x, y), p, modules="numpy") for p in partials)
+        printed = sympy.sstr(expression), tuple(sympy.sstr(p) for p in partials)
+    except ExpressionError:
+        raise
+    except (ArithmeticError, RecursionError, TypeError, ValueError) as error:
+        # sympy's own limits (a number with too many digits, say): refuse, saying so.
+        log.info("expression %r could not be compiled: %r", text, error)
+        raise ExpressionError(f"the expression cannot be turned into numbers: "
+                              f"{error}") from None
     log.info("compiled expression %r", text)
-    return CompiledExpression(text, sympy.sstr(expression),
-                              tuple(sympy.sstr(p) for p in partials), value, gradient)
+    return CompiledExpression(text, printed[0], printed[1], value, gradient)
+
+
+EXACT_LIMIT = 2**53
+"""Exact numbers beyond this (10**300, 3**-900) become floats before numpy sees them."""
+
+
+def _as_floats(expression: object) -> object:
+    """``expression`` with its huge or finely divided exact numbers made floats.
+
+    sympy keeps 10**300 and 3**-900 exact: numpy cannot take such integers, and
+    printing one with thousands of digits exceeds Python's limit for turning
+    integers into text. A float holds them as well as the numpy code can use them.
+    """
+    import sympy
+
+    big = {number: sympy.Float(number, 17)
+           for number in expression.atoms(sympy.Rational)
+           if abs(number.p) > EXACT_LIMIT or number.q > EXACT_LIMIT}
+    return expression.xreplace(big) if big else expression
+
+
+def _check_defined(expression: object, partials: tuple[object, ...]) -> None:
+    """Refuse what sympy already knows to be infinite or undefined everywhere."""
+    import sympy
+
+    undefined = (sympy.zoo, sympy.nan, sympy.oo, -sympy.oo)
+    if any(part.has(*undefined) for part in (expression, *partials)):
+        raise ExpressionError(
+            "the expression is infinite or undefined everywhere (a division by "
+            "zero, the log of 0, tan(pi/2), ...); change that part"
+        )
 
 
 def check_domain(domain: tuple[float, float, float, float]) -> Domain:
@@ -141,7 +184,14 @@ class ExpressionSurface(Surface):
         self.expression = self.compiled.text
         self.formula = self.compiled.formula
         self._domain = check_domain(domain)
-        self._start, self._learning_rate = _suggest_start(self)
+        # Every edit of a session builds its surface anew; the suggestion, a grid
+        # of gradient evaluations, is worked out once per expression and domain.
+        key = (self.expression, self._domain)
+        if key not in _SUGGESTIONS:
+            if len(_SUGGESTIONS) >= 64:
+                _SUGGESTIONS.clear()
+            _SUGGESTIONS[key] = _suggest_start(self)
+        self._start, self._learning_rate = _SUGGESTIONS[key]
 
     def value(self, x: np.ndarray, y: np.ndarray) -> np.ndarray:
         with np.errstate(all="ignore"):
@@ -181,6 +231,10 @@ def _real(result: object, shape: tuple[int, ...]) -> np.ndarray:
     return array
 
 
+_SUGGESTIONS: dict[tuple[str, Domain], tuple[tuple[float, float], float]] = {}
+"""Suggested start and learning rate by expression and domain."""
+
+
 def _suggest_start(surface: ExpressionSurface) -> tuple[tuple[float, float], float]:
     """A defined point toward a corner of the domain, and a learning rate for GD there.
 
@@ -197,7 +251,11 @@ def _suggest_start(surface: ExpressionSurface) -> tuple[tuple[float, float], flo
     preferred = (d.x_min + 0.2 * (d.x_max - d.x_min), d.y_max - 0.2 * (d.y_max - d.y_min))
     defined = np.isfinite(values) & np.isfinite(norm)
     if not defined.any():
-        return preferred, 1e-3
+        raise ExpressionError(
+            f"the expression is undefined everywhere in the domain "
+            f"({d.describe()}): no start can be found; change the expression or "
+            f"the domain"
+        )
 
     # Steer clear of cliffs (near a log's or a square root's edge, say), where the
     # gradient is far steeper than is typical for the surface.
@@ -268,7 +326,11 @@ class _SympyBuilder:
         raise self._error(node, "only + and - may stand before a term")
 
     def _build_BinOp(self, node: ast.BinOp, depth: int) -> object:  # noqa: N802
-        left = self.build(node.left, depth)
+        # A chain such as a + b - c + d nests to the left in the tree; it is one
+        # level for the reader, so the left operand does not count as deeper.
+        chained = isinstance(node.left, ast.BinOp) and \
+            _family(node.left.op) == _family(node.op) is not None
+        left = self.build(node.left, depth - 1 if chained else depth)
         right = self.build(node.right, depth)
         operator = type(node.op)
 
@@ -284,6 +346,11 @@ class _SympyBuilder:
             self._check_power(node, left, right)
             return left**right
         raise self._error(node, "only the operators + - * / ** ^ are allowed")
+
+    def _build_Tuple(self, node: ast.Tuple, depth: int) -> object:  # noqa: N802
+        if not node.elts:
+            raise self._error(node, "empty parentheses: put a term inside")
+        raise self._error(node, _describe_node(node) + " is not allowed")
 
     def _build_Call(self, node: ast.Call, depth: int) -> object:  # noqa: N802
         if not isinstance(node.func, ast.Name):
@@ -312,9 +379,17 @@ class _SympyBuilder:
         return table[name](*args)
 
     def _check_power(self, node: ast.BinOp, base: object, exponent: object) -> None:
-        """Refuse numeric powers too large to hold, before sympy tries to compute them."""
+        """Refuse numeric powers too large to hold, or with exponents so large that
+        sympy's exact arithmetic would take hours, before it tries to compute them."""
         if base.free_symbols or exponent.free_symbols:
             return
+        try:
+            huge_exponent = abs(float(exponent)) > MAX_EXPONENT
+        except (OverflowError, TypeError, ValueError):
+            huge_exponent = True
+        if huge_exponent:
+            raise self._error(node, f"this power's exponent is too large; at most "
+                                    f"{MAX_EXPONENT} for a power of numbers")
         try:
             magnitude = math.pow(abs(float(base)), float(exponent))
         except (OverflowError, ValueError, TypeError, ZeroDivisionError):
@@ -331,6 +406,15 @@ class _SympyBuilder:
         return ExpressionError(f"{_shorten(part)!r} at position {first + 1}: {problem}")
 
 
+def _family(operator: ast.operator) -> str | None:
+    """Operators that chain without nesting for a reader: + and -, * and /."""
+    if isinstance(operator, (ast.Add, ast.Sub)):
+        return "sum"
+    if isinstance(operator, (ast.Mult, ast.Div)):
+        return "product"
+    return None
+
+
 def _parse(text: str) -> tuple[ast.Expression, list[int]]:
     """Parse with ``^`` read as a power; map positions back to the typed text."""
     if not text:
@@ -341,7 +425,7 @@ def _parse(text: str) -> tuple[ast.Expression, list[int]]:
             f"the expression is {len(text)} characters long; at most {MAX_LENGTH} "
             "are allowed"
         )
-    bad = next((c for c in text if not (c.isascii() and (c.isprintable() or c == " "))),
+    bad = next((c for c in text if not (c.isascii() and c.isprintable()) or c == "#"),
                None)
     if bad is not None:
         where = text.index(bad) + 1
@@ -362,7 +446,10 @@ def _parse(text: str) -> tuple[ast.Expression, list[int]]:
     try:
         tree = ast.parse(source, mode="eval")
     except SyntaxError as error:
-        column = (error.offset or 1) - 1
+        if text.rstrip()[-1] in "+-*/^(,.":
+            raise ExpressionError(f"the expression ends with {text.rstrip()[-1]!r}: "
+                                  "something is missing after it") from None
+        column = max((error.offset or 1) - 1, 0)
         where = positions[min(column, len(positions) - 1)] + 1
         raise ExpressionError(
             f"the expression cannot be read at position {where}: {error.msg}"

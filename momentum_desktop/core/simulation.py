@@ -128,9 +128,8 @@ def simulate(
     position = np.array([run.start for run in runs], dtype=float).reshape(count, 2)
     with np.errstate(all="ignore"):
         loss, gradient = _evaluate(surface, position)
-
-    usable = _usable(position, loss, gradient, bound)
-    at_rest = usable & (np.linalg.norm(gradient, axis=1) < tolerance)
+        usable = _usable(position, loss, gradient, bound)
+        at_rest = usable & (np.linalg.norm(gradient, axis=1) < tolerance)
     statuses = [
         RunStatus(RunState.CONVERGED, 0) if rest
         else RunStatus(RunState.RUNNING, 0) if ok else RunStatus(RunState.DIVERGED, 0)

@@ -34,6 +34,7 @@ from ..core.parameters import ParameterError
 from ..core.optimizers import OPTIMIZERS
 from ..core.presets import LESSONS, PRESETS, load_preset
 from ..core.session import (
+    DEFAULT_DOMAIN,
     RunConfig,
     Session,
     check_session,
@@ -54,6 +55,7 @@ from ..core.animation import AnimationSettings
 from .analysis_docks import LossDock, ResultsDock, TheoryDock
 from .animation import ANIMATION_FORMATS, AnimationJob
 from .canvas import Canvas
+from .compiling import ExpressionCompiler
 from .docks import PlaybackDock, SurfaceDock
 from .export import ExportError, ExportImageDialog, export_image
 from .export_jobs import AnimationDialog, TrajectoryComputation
@@ -89,6 +91,8 @@ class MainWindow(QMainWindow):
     playback_finished = Signal()
     animation_exported = Signal(str)
     data_exported = Signal(str)
+    expression_applied = Signal()
+    """A typed expression was compiled and applied, or refused with a message."""
 
     def __init__(self, session: Session | None = None,
                  settings: AppSettings | None = None) -> None:
@@ -159,6 +163,7 @@ class MainWindow(QMainWindow):
         self.arrows_action.toggled.connect(lambda _: self._refresh_views())
 
         self.runner = SimulationRunner(self)
+        self.compiler = ExpressionCompiler(self)
         self.runner.batch_ready.connect(self._on_batch)
         self.runner.finished.connect(self._on_finished)
         self.runner.failed.connect(self._on_failed)
@@ -603,6 +608,7 @@ class MainWindow(QMainWindow):
         surface.surface_chosen.connect(self._choose_surface)
         surface.parameter_committed.connect(self._edit_surface_parameter)
         surface.expression_committed.connect(self._edit_expression)
+        self.compiler.compiled.connect(self._expression_compiled)
         surface.domain_committed.connect(self._edit_domain)
         surface.start_committed.connect(lambda x, y: self.edit_session(start=(x, y)))
         surface.start_reset.connect(lambda: self.edit_session(start=None))
@@ -692,9 +698,17 @@ class MainWindow(QMainWindow):
         self.edit_session(surface_params=params)
 
     def _edit_expression(self, text: str) -> None:
-        error = self._edit_custom_surface(expression=text)
-        if error is not None:
+        """Compile the typed expression in the background, then apply it."""
+        self.statusBar().showMessage("Working out the expression's gradient...")
+        self.compiler.compile(text, self.session.domain or DEFAULT_DOMAIN)
+
+    def _expression_compiled(self, text: str, error: str) -> None:
+        self.statusBar().clearMessage()
+        if not error:
+            error = self._edit_custom_surface(expression=text)
+        if error:
             self.surface_dock.expression.show_error(error)
+        self.expression_applied.emit()
 
     def _edit_domain(self, domain: tuple[float, float, float, float]) -> None:
         error = self._edit_custom_surface(domain=domain)

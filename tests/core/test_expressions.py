@@ -68,7 +68,19 @@ def test_caret_is_a_power_with_the_power_precedence():
         ("", "empty"),
         ("x" * 501, "at most 500"),
         ("x \u00d7 y", "position 3 is not allowed"),
-        ("x +", "cannot be read"),
+        ("x +", "ends with '+': something is missing after it"),
+        ("x # a comment", "'#' at position 3 is not allowed"),
+        ("()", "empty parentheses"),
+        # Exact arithmetic that would run for hours or fill the memory.
+        ("x + (1/3)**(10**9)", "exponent is too large; at most 1000"),
+        ("2**-(10**10)", "exponent is too large; at most 1000"),
+        ("x + (1+1/10**300)**(10**300)", "exponent is too large; at most 1000"),
+        ("x + 2**-20000", "exponent is too large; at most 1000"),
+        # What sympy knows to be infinite everywhere.
+        ("1/(x-x)", "infinite or undefined everywhere"),
+        ("log(0) + x", "infinite or undefined everywhere"),
+        ("x + 1/0", "infinite or undefined everywhere"),
+        ("tan(pi/2) * y", "infinite or undefined everywhere"),
     ],
 )
 def test_everything_outside_the_grammar_is_refused_with_a_pointer(text, pointed_at):
@@ -134,3 +146,28 @@ def test_the_suggested_start_is_defined_and_inside_the_domain():
 def test_bad_domains_are_refused(domain, message):
     with pytest.raises(ParameterError, match=message):
         check_domain(domain)
+
+
+def test_huge_exact_numbers_become_floats_numpy_can_take():
+    surface = ExpressionSurface("sin(10**300)**2*x + (1/3)**999 * y")
+    slope = surface.value(np.array([1.0]), np.array([0.0]))[0]  # f = c x + tiny y
+    assert np.isfinite(slope) and 0 <= slope <= 1
+
+    gx, gy = surface.gradient(np.array([1.0]), np.array([2.0]))
+    assert gx[0] == pytest.approx(slope) and gy[0] == pytest.approx(3.0**-999)
+
+
+def test_a_long_flat_sum_is_not_deep_nesting():
+    text = " + ".join(f"{k}*x*y" for k in range(1, 41))
+    surface = ExpressionSurface(text)
+    assert surface.value(np.array([1.0]), np.array([1.0]))[0] == pytest.approx(820)
+
+    with pytest.raises(ExpressionError, match="nested more than 40 deep"):
+        compile_expression("sin(" * 41 + "x" + ")" * 41)
+
+
+def test_an_expression_undefined_on_the_whole_domain_is_refused():
+    with pytest.raises(ExpressionError, match="undefined everywhere in the domain"):
+        ExpressionSurface("sqrt(-1 - x^2 - y^2)")
+    with pytest.raises(ExpressionError, match="undefined everywhere in the domain"):
+        ExpressionSurface("exp(10**300) * x")  # infinite wherever it is evaluated

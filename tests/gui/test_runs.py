@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pyqtgraph as pg
 import pytest
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 
 from momentum_desktop.core.session import MAX_RUNS
 
@@ -163,15 +165,18 @@ def test_a_custom_expression_is_drawn_and_bad_text_is_pointed_at(fast_window, qt
     assert dock.expression_box.isVisible()
 
     before = fast_window.session
-    dock.expression.edit.setText("x**2 + os.system(y)")
-    dock.expression.edit.editingFinished.emit()
+    with qtbot.waitSignal(fast_window.expression_applied, timeout=20_000):
+        dock.expression.edit.setText("x**2 + os.system(y)")
+        dock.expression.edit.editingFinished.emit()
     assert dock.expression.error_text.startswith("'os.system' at position 8:")
     assert fast_window.session == before
 
-    finish(qtbot, fast_window, lambda: (dock.expression.edit.setText("log(x) + y^2"),
-                                        dock.expression.edit.editingFinished.emit()))
+    with qtbot.waitSignal(fast_window.expression_applied, timeout=20_000):
+        dock.expression.edit.setText("log(x) + y^2")
+        dock.expression.edit.editingFinished.emit()
     assert fast_window.session.expression == "log(x) + y^2"
     assert dock.expression.error_text == ""
+    qtbot.wait(100)  # drawn
 
     # Where log is undefined (x < 0) the cells are blank: the background shows.
     image = fast_window.canvas.grab().toImage()
@@ -179,3 +184,24 @@ def test_a_custom_expression_is_drawn_and_bad_text_is_pointed_at(fast_window, qt
     assert blank.name() == "#14161c"
     defined = image.pixelColor(widget_point(fast_window, 0, 3.0, 0.0))
     assert defined.name() != "#14161c"
+
+
+def test_a_slow_expression_compiles_while_the_window_keeps_working(fast_window,
+                                                                  qtbot):
+    dock = fast_window.surface_dock
+    finish(qtbot, fast_window, lambda: dock.choice.setCurrentIndex(
+        dock.choice.findData("expression")))
+    slow = "*".join(f"sin(x+{k})" for k in range(1, 45))  # seconds in sympy
+    ticks: list[float] = []
+    timer = QTimer()
+    timer.timeout.connect(lambda: ticks.append(time.monotonic()))
+    timer.start(10)
+
+    with qtbot.waitSignal(fast_window.expression_applied, timeout=60_000):
+        dock.expression.edit.setText(slow)
+        dock.expression.edit.editingFinished.emit()
+    timer.stop()
+
+    assert fast_window.session.expression == slow
+    gaps = np.diff(ticks)
+    assert len(ticks) > 20 and gaps.max() < 0.5  # the event loop never stalled
