@@ -75,11 +75,20 @@ def session_from_toml(text: str) -> Session:
         range, or the schema is newer than this program understands.
     """
     try:
-        document = tomllib.loads(text)
+        document = tomllib.loads(text.removeprefix("\ufeff"))  # a BOM some editors add
     except tomllib.TOMLDecodeError as error:
         raise SessionFileError(f"not a valid TOML file: {error}") from None
+    except RecursionError:
+        raise SessionFileError("not a session file: lists or tables nested too "
+                               "deep") from None
+    except ValueError as error:  # an integer of thousands of digits, say
+        raise SessionFileError(f"not a session file: {error}") from None
 
     reader = _Reader(document)
+    reader.only("", ("schema", "surface", "playback", "view", "runs", "start"))
+    reader.only("surface", ("name", "params", "expression", "domain"))
+    reader.only("playback", ("steps", "speed"))
+    reader.only("view", ("layout", "range"))
     version = reader.integer("schema")
     if version > SCHEMA_VERSION:
         raise SessionFileError(
@@ -122,13 +131,17 @@ def load_session(path: Path | str) -> Session:
         If the file cannot be read or is refused; the message names the file.
     """
     path = Path(path)
+    limit = MAX_FILE_BYTES * (40 if _is_png(path) else 1)
     try:
-        if path.stat().st_size > MAX_FILE_BYTES * (40 if _is_png(path) else 1):
-            raise SessionFileError(f"{path.name}: too large to be a session file")
-        data = path.read_bytes()
+        if path.exists() and not path.is_file():  # a folder, /dev/zero, a pipe
+            raise SessionFileError(f"{path}: not a file")
+        with path.open("rb") as file:
+            data = file.read(limit + 1)
     except OSError as error:
         raise SessionFileError(f"{path}: cannot be read ({error.strerror or error})") \
             from None
+    if len(data) > limit:
+        raise SessionFileError(f"{path.name}: too large to be a session file")
 
     if data.startswith(PNG_SIGNATURE):
         text = png_session_text(data)
@@ -175,19 +188,31 @@ def png_session_text(data: bytes) -> str | None:
             _language, _, rest = rest.partition(b"\0")
             _translated, _, value = rest.partition(b"\0")
             try:
-                return (zlib.decompress(value) if compressed else value).decode("utf-8")
+                return (_inflate(value) if compressed else value).decode("utf-8")
             except (zlib.error, UnicodeDecodeError):
                 return None
         elif kind == b"zTXt":
             key, _, rest = body.partition(b"\0")
             if key.decode("latin-1") == PNG_SESSION_KEY and rest:
                 try:
-                    return zlib.decompress(rest[1:]).decode("latin-1")
+                    return _inflate(rest[1:]).decode("latin-1")
                 except zlib.error:
                     return None
         elif kind == b"IEND":
             break
     return None
+
+
+def _inflate(data: bytes) -> bytes:
+    """Decompress a text chunk, refusing one that grows past MAX_FILE_BYTES (a
+    small PNG can carry a chunk that inflates to gigabytes)."""
+    import zlib
+
+    inflater = zlib.decompressobj()
+    text = inflater.decompress(data, MAX_FILE_BYTES)
+    if inflater.unconsumed_tail:
+        raise zlib.error("the session text is larger than a session file may be")
+    return text
 
 
 def _is_png(path: Path) -> bool:
@@ -212,12 +237,16 @@ def _run_table(run: RunConfig) -> dict:
     return table
 
 
+RUN_FIELDS = ("optimizer", "hyperparameters", "label", "color", "start", "noise", "seed")
+
+
 def _run_from(reader: _Reader, index: int) -> RunConfig:
     where = f"runs[{index}]"
+    reader.only(where, RUN_FIELDS)
     optimizer = reader.choice(f"{where}.optimizer", tuple(OPTIMIZERS))
     return RunConfig(
         optimizer=optimizer,
-        hyperparameters=reader.hyperparameters(f"{where}.hyperparameters"),
+        hyperparameters=reader.hyperparameters(f"{where}.hyperparameters", optimizer),
         label=reader.text(f"{where}.label", optional=True) or "",
         color=reader.text(f"{where}.color", optional=True) or "",
         start=reader.point(f"{where}.start", 2, optional=True),
@@ -254,13 +283,20 @@ class _Reader:
             raise self._wrong(path, "text", value)
         return value
 
+    def only(self, path: str, fields: tuple[str, ...]) -> None:
+        """Refuse a table at ``path`` with a field not in ``fields`` (a typo, say)."""
+        table = self.get(path, optional=True) if path else self.document
+        if not isinstance(table, Mapping):
+            return
+        unknown = [name for name in table if name not in fields]
+        if unknown:
+            where = f"{path}." if path else ""
+            raise SessionFileError(f"{where}{unknown[0]}: not a field of a session "
+                                   f"file here; the fields are {', '.join(fields)}")
+
     def number(self, path: str, optional: bool = False) -> float | None:
         value = self.get(path, optional)
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)):
-            raise self._wrong(path, "a number", value)
-        return float(value)
+        return None if value is None else _as_float(path, value)
 
     def integer(self, path: str, optional: bool = False) -> int | None:
         value = self.get(path, optional)
@@ -274,31 +310,34 @@ class _Reader:
         table = self.get(path, optional) or {}
         if not isinstance(table, Mapping):
             raise self._wrong(path, "a table of numbers", table)
-        return {name: self.number(f"{path}.{name}") for name in table}
+        return {name: _as_float(f"{path}.{name}", value) for name, value in table.items()}
 
-    def hyperparameters(self, path: str) -> dict[str, object]:
+    def hyperparameters(self, path: str, optimizer: str) -> dict[str, object]:
+        """The run's settings, each read as the kind its optimizer expects."""
         table = self.get(path, optional=True) or {}
         if not isinstance(table, Mapping):
             raise self._wrong(path, "a table", table)
+        kinds = {p.name: p.kind for p in OPTIMIZERS[optimizer].hyperparameters}
         values: dict[str, object] = {}
         for name, value in table.items():
-            if isinstance(value, bool):
+            where = f"{path}.{name}"
+            kind = kinds.get(name)
+            if kind is None:
+                raise SessionFileError(f"{where}: {optimizer} has no such setting; it "
+                                       f"takes {', '.join(kinds)}")
+            if kind == "flag":
+                if not isinstance(value, bool):
+                    raise self._wrong(where, "true or false", value)
                 values[name] = value
-            elif isinstance(value, list):
-                values[name] = self.point(f"{path}.{name}", len(value))
+            elif kind == "pair":
+                values[name] = _as_point(where, value, 2)
             else:
-                values[name] = self.number(f"{path}.{name}")
+                values[name] = _as_float(where, value)
         return values
 
     def point(self, path: str, size: int, optional: bool = False) -> tuple | None:
         value = self.get(path, optional)
-        if value is None:
-            return None
-        if not isinstance(value, list) or len(value) != size or any(
-            isinstance(v, bool) or not isinstance(v, (int, float)) for v in value
-        ):
-            raise self._wrong(path, f"a list of {size} numbers", value)
-        return tuple(float(v) for v in value)
+        return None if value is None else _as_point(path, value, size)
 
     def speed(self, path: str) -> float:
         value = self.get(path)
@@ -323,9 +362,30 @@ class _Reader:
 
     @staticmethod
     def _wrong(path: str, expected: str, value: object) -> SessionFileError:
-        shown = repr(value)
-        shown = shown if len(shown) <= 40 else shown[:37] + "..."
-        return SessionFileError(f"{path}: must be {expected}; got {shown}")
+        return _wrong(path, expected, value)
+
+
+def _wrong(path: str, expected: str, value: object) -> SessionFileError:
+    shown = repr(value) if not isinstance(value, int) or abs(value) < 10**30 \
+        else "a number of many digits"
+    shown = shown if len(shown) <= 40 else shown[:37] + "..."
+    return SessionFileError(f"{path}: must be {expected}; got {shown}")
+
+
+def _as_float(path: str, value: object) -> float:
+    """A TOML number as a float, or SessionFileError naming the field."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise _wrong(path, "a number", value)
+    try:
+        return float(value)
+    except OverflowError:  # an integer of hundreds of digits
+        raise _wrong(path, "a number of at most 1e308", value) from None
+
+
+def _as_point(path: str, value: object, size: int) -> tuple[float, ...]:
+    if not isinstance(value, list) or len(value) != size:
+        raise _wrong(path, f"a list of {size} numbers", value)
+    return tuple(_as_float(path, v) for v in value)
 
 
 def _parts(path: str) -> list[str | int]:
