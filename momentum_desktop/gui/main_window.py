@@ -221,8 +221,10 @@ class MainWindow(QMainWindow):
 
     # ----- playback ------------------------------------------------------------
 
-    def restart(self, play: bool = True) -> None:
-        """Throw away the trajectories and stream the session again from step 0."""
+    def restart(self, play: bool = True, speed: float | None = None) -> None:
+        """Throw away the trajectories and stream the session again from step 0,
+        at the session's speed unless ``speed`` is given (a screenshot plays at
+        full speed)."""
         self.trajectories = [Trajectory() for _ in self.session.runs]
         self.shown_step = None
         self.summary.clear()
@@ -232,7 +234,8 @@ class MainWindow(QMainWindow):
         self.finished = False
 
         self.runner.start(self.session.make_surface(), self.session.run_specs(),
-                          self.session.steps, self.session.speed, paused=not play)
+                          self.session.steps, speed or self.session.speed,
+                          paused=not play)
         self._set_playing(play)
 
     def toggle_play(self) -> None:

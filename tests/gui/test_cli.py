@@ -129,3 +129,17 @@ def test_without_a_display_the_window_says_so_and_a_screenshot_still_works(tmp_p
                             capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert QImage(str(shot)).width() > 800
+
+
+def test_a_screenshot_plays_a_slow_session_at_full_speed(tmp_path):
+    from momentum_desktop.core.session import default_session
+    from momentum_desktop.core.session_file import load_session, save_session
+
+    slow = default_session().edited(speed=1.0, steps=300)  # five minutes at 1 step/s
+    save_session(tmp_path / "slow.toml", slow)
+    shot = tmp_path / "slow.png"
+
+    result = run_app(str(tmp_path / "slow.toml"), "--screenshot", str(shot), timeout=60)
+
+    assert result.returncode == 0, result.stderr
+    assert load_session(shot).speed == 1.0  # the picture keeps the session as it was
