@@ -123,11 +123,21 @@ def _export(args: argparse.Namespace) -> int:
                          + ", ".join(f"--{k} FILE" for k in EXPORT_KINDS))
     width = _checked(IMAGE_WIDTH, args.width, "--width")
     animation = _animation_settings(args, session.steps)
+    if "gif" in outputs or "mp4" in outputs:
+        try:
+            animation.check_length(session.steps)
+        except ParameterError as error:
+            raise UsageError(f"--steps-per-frame: {error}") from None
 
+    from .gui.export import ExportError
     from .gui.headless import export_session  # Qt is loaded only to draw
 
-    for path in export_session(session, outputs, width, animation):
-        print(f"wrote {path}", file=sys.stderr)
+    try:
+        for path in export_session(session, outputs, width, animation):
+            print(f"wrote {path}", file=sys.stderr)
+    except (ExportError, OSError, RuntimeError) as error:  # a full disk, say
+        reason = getattr(error, "strerror", None) or error
+        raise UsageError(f"cannot write the files: {reason}") from None
     return 0
 
 
@@ -168,10 +178,26 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     try:
         return _command(args, parser)
-    except BrokenPipeError:
-        # The reader stopped early (`momentum-desktop list | head`): say nothing more.
+    except _OutputGone as gone:
+        # Nothing more can reach standard output; let Python's exit not try either.
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        if not isinstance(gone.__cause__, BrokenPipeError):  # `| head` just stopped
+            print(f"momentum-desktop: error: cannot write to standard output: "
+                  f"{gone.__cause__.strerror or gone.__cause__}", file=sys.stderr)
         return 1
+
+
+class _OutputGone(Exception):
+    """Standard output refused what was written: a closed pipe, a full disk."""
+
+
+def _write_out(text: str) -> None:
+    """Write ``text`` to standard output now, or raise _OutputGone."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except OSError as error:
+        raise _OutputGone() from error
 
 
 def _command(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
@@ -329,7 +355,7 @@ def _run(args: argparse.Namespace) -> int:
     text = _format_trajectory(trajectory, args.format, surface, spec)
 
     if output is None:
-        sys.stdout.write(text)
+        _write_out(text)
     else:
         try:
             write_atomically(output, text)
@@ -477,36 +503,42 @@ def _list(as_json: bool) -> int:
                     for name, title in PRESETS.items()],
     }
     if as_json:
-        print(json.dumps(catalogue, indent=1))
+        _write_out(json.dumps(catalogue, indent=1) + "\n")
         return 0
 
-    print("Surfaces (--surface NAME, parameters with --surface-param NAME=VALUE):")
+    lines: list[str] = []
+    say = lines.append  # gathered, then written at once
+
+    say("Surfaces (--surface NAME, parameters with --surface-param NAME=VALUE):")
     for entry in catalogue["surfaces"]:
-        print(f"  {entry['name']:18} {entry['title']}: {entry['formula']}")
-        print(f"  {'':18} domain {entry['domain_text']}; start {entry['start']}; "
+        say(f"  {entry['name']:18} {entry['title']}: {entry['formula']}")
+        say(f"  {'':18} domain {entry['domain_text']}; start {entry['start']}; "
               f"suggested lr {entry['learning_rate']:g}")
         for minimum in entry["minima"]:
-            print(f"  {'':18} minimum f({minimum['x']:.6g}, {minimum['y']:.6g}) = "
+            say(f"  {'':18} minimum f({minimum['x']:.6g}, {minimum['y']:.6g}) = "
                   f"{minimum['value']:.6g}")
         for p in entry["parameters"]:
-            print(f"  {'':18} parameter {p['name']} = {p['default']:g} ({p['allowed']})")
-    print("\nOptimizers (--optimizer NAME):")
+            say(f"  {'':18} parameter {p['name']} = {p['default']:g} ({p['allowed']})")
+    say("")
+    say("Optimizers (--optimizer NAME):")
     for entry in catalogue["optimizers"]:
-        print(f"  {entry['name']:18} {entry['title']}: {entry['rule']}")
+        say(f"  {entry['name']:18} {entry['title']}: {entry['rule']}")
         for p in entry["hyperparameters"]:
             flag = "--" + p["name"].replace("_", "-")
             if isinstance(p["default"], bool):
                 state = "on" if p["default"] else "off"
-                print(f"  {'':18} {flag} (a flag, {state} unless given)")
+                say(f"  {'':18} {flag} (a flag, {state} unless given)")
                 continue
             default = ",".join(f"{v:g}" for v in p["default"]) \
                 if isinstance(p["default"], list) else f"{p['default']:g}"
-            print(f"  {'':18} {flag} default {default} ({p['allowed']})")
-    print("\nPresets (momentum-desktop NAME, or momentum-desktop export NAME ...):")
+            say(f"  {'':18} {flag} default {default} ({p['allowed']})")
+    say("")
+    say("Presets (momentum-desktop NAME, or momentum-desktop export NAME ...):")
     for entry in catalogue["presets"]:
-        print(f"  {entry['name']:26} {entry['title']}")
+        say(f"  {entry['name']:26} {entry['title']}")
         for line in textwrap.wrap(entry["lesson"], 60):
-            print(f"  {'':26} {line}")
+            say(f"  {'':26} {line}")
+    _write_out("\n".join(lines) + "\n")
     return 0
 
 

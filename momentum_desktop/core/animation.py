@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from .parameters import Parameter
+from .parameters import Parameter, ParameterError
 
 __all__ = ["FPS", "HEIGHT", "MAX_FRAMES", "STEPS_PER_FRAME", "WIDTH", "AnimationSettings"]
 
@@ -36,6 +36,16 @@ class AnimationSettings:
         for parameter in (FPS, STEPS_PER_FRAME, WIDTH, HEIGHT):
             parameter.validate(getattr(self, parameter.name))
         return self
+
+    def check_length(self, steps: int) -> None:
+        """Raise ParameterError if ``steps`` steps would make more than MAX_FRAMES."""
+        frames = self.frame_count(steps)
+        if frames > MAX_FRAMES:
+            raise ParameterError(
+                f"the animation would have {frames:,} frames; at most {MAX_FRAMES:,}: "
+                f"raise the steps per frame to {math.ceil(steps / (MAX_FRAMES - 100))} "
+                f"or more"
+            )
 
     def frame_count(self, steps: int) -> int:
         """Frames for ``steps`` steps: step 0, then every steps_per_frame, then a hold."""

@@ -9,6 +9,7 @@ short queue, so the window stays responsive.
 from __future__ import annotations
 
 import atexit
+import contextlib
 import logging
 import os
 import queue
@@ -21,9 +22,8 @@ import numpy as np
 from PySide6.QtCore import QObject, QRectF, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QImage, QPainter
 
-from ..core.animation import MAX_FRAMES, AnimationSettings
+from ..core.animation import AnimationSettings
 from ..core.contours import contour_field
-from ..core.parameters import ParameterError
 from ..core.session import Session
 from ..core.trajectory import Trajectory
 from .canvas import Canvas
@@ -49,12 +49,8 @@ class FrameRenderer:
         self.settings = settings
         self.trajectories = list(trajectories)
         self.steps = max(len(t) for t in self.trajectories) - 1
+        settings.check_length(self.steps)
         self.frame_count = settings.frame_count(self.steps)
-        if self.frame_count > MAX_FRAMES:
-            raise ParameterError(
-                f"the animation would have {self.frame_count} frames; at most "
-                f"{MAX_FRAMES}: raise the steps per frame"
-            )
 
         # Even sizes: H.264's colour format needs them.
         self.size = QSize(settings.width // 2 * 2, settings.height // 2 * 2)
@@ -103,6 +99,7 @@ def write_animation(session: Session, trajectories: Sequence[Trajectory], path: 
         encoder.finish()
     except BaseException:
         encoder.cancel()
+        encoder.thread.join(timeout=10)  # the command line may wait; its exit must not
         raise
     finally:
         renderer.close()
@@ -277,6 +274,7 @@ class _Encoder:
     def _encode(self, fps: int) -> None:
         import imageio.v2 as imageio  # loads Pillow or the bundled ffmpeg on first use
 
+        writer = None
         try:
             if self.path.suffix.lower() == ".gif":
                 writer = imageio.get_writer(self.temporary, format="GIF", mode="I",
@@ -294,11 +292,32 @@ class _Encoder:
                         break
                     writer.append_data(frame)
         except Exception as error:  # reported to the GUI thread by offer and finish
-            self.error = error
+            lines = str(error).strip().splitlines() or [type(error).__name__]
+            if "Broken pipe" in lines[0]:  # ffmpeg stopped; it said why on stderr
+                lines[0] = "ffmpeg stopped encoding (a full disk?)"
+            self.error = RuntimeError(lines[0])
+            _forget(writer)
         finally:
             if self.stop.is_set():
                 self.temporary.unlink(missing_ok=True)
                 _UNFINISHED.discard(self.temporary)
+
+
+def _forget(writer: object) -> None:
+    """Keep a writer whose closing failed (a full disk) from trying again later.
+
+    imageio closes a writer again when it is garbage collected, and Pillow then
+    tries to write the GIF's frames a second time: at exit that printed tracebacks
+    after the one-line error.
+    """
+    if writer is None:
+        return
+    frames = getattr(getattr(writer, "instance", None), "images_to_write", None)
+    if isinstance(frames, list):
+        frames.clear()  # nothing left for a later close to write
+    for _ in range(2):  # the first may fail on the full disk; the file is shut then
+        with contextlib.suppress(Exception):
+            writer.close()
 
 
 _UNFINISHED: set[Path] = set()

@@ -114,6 +114,8 @@ def test_surface_parameters_and_noise_with_seed_repeat(capsys):
         (["run", "--optimizer", "nesterov", "--dampening", "0.1"],
          "dampening must be exactly 0"),
         (["export", "--size", "100", "--gif", "x.gif"], "--size takes WIDTHxHEIGHT"),
+        (["export", "--png", "x.png", "--gif", "x.gif", "--steps", "6000",
+          "--steps-per-frame", "1"], "would have 6,021 frames; at most 5,000"),
     ],
 )
 def test_bad_arguments_exit_2_with_one_line_and_write_nothing(args, message, capsys,
@@ -165,3 +167,21 @@ def test_list_into_a_reader_that_stops_early_ends_quietly():
 
     assert result.stdout.startswith("Surfaces")
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["run", "--steps", "3"], ["list"]])
+def test_a_full_standard_output_is_one_line_on_stderr(args):
+    import subprocess
+    import sys
+
+    with open("/dev/full", "w") as full:
+        result = subprocess.run([sys.executable, "-m", "momentum_desktop", *args],
+                                stdout=full, stderr=subprocess.PIPE, text=True,
+                                timeout=60)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1] == (
+        "momentum-desktop: error: cannot write to standard output: No space left on "
+        "device")
+    assert "Traceback" not in result.stderr
+

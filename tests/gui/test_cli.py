@@ -7,6 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PySide6.QtGui import QImage
 
 
@@ -143,3 +144,23 @@ def test_a_screenshot_plays_a_slow_session_at_full_speed(tmp_path):
 
     assert result.returncode == 0, result.stderr
     assert load_session(shot).speed == 1.0  # the picture keeps the session as it was
+
+
+def test_an_export_that_cannot_write_says_so_in_one_line(tmp_path, capsys,
+                                                        monkeypatch):
+    import errno
+
+    from momentum_desktop.cli import main as cli_main
+    from momentum_desktop.gui import headless
+
+    def full_disk(path, data):
+        raise OSError(errno.ENOSPC, "No space left on device", str(path))
+
+    monkeypatch.setattr(headless, "write_atomically", full_disk)
+    with pytest.raises(SystemExit) as leaving:
+        cli_main(["export", "--csv", str(tmp_path / "runs.csv")])
+
+    assert leaving.value.code == 2
+    assert capsys.readouterr().err.strip() == (
+        "momentum-desktop export: error: cannot write the files: No space left on "
+        "device")
