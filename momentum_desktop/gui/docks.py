@@ -82,7 +82,8 @@ class SurfaceDock(QDockWidget):
         self.domain_fields = [NumberField(_bound(name), value) for name, value in
                               zip(("x min", "x max", "y min", "y max"), DEFAULT_DOMAIN)]
         for field in self.domain_fields:
-            field.value_committed.connect(self._commit_domain)
+            field.value_committed.connect(lambda _, f=field: self._commit_domain(f))
+        self._domain_field = self.domain_fields[0]
         self.expression_box = QWidget()
         expression_form = QFormLayout(self.expression_box)
         expression_form.setContentsMargins(0, 0, 0, 0)
@@ -170,7 +171,12 @@ class SurfaceDock(QDockWidget):
     def _commit_start(self) -> None:
         self.start_committed.emit(self.start_x.value, self.start_y.value)
 
-    def _commit_domain(self) -> None:
+    def refuse_domain(self, message: str) -> None:
+        """Say under the bound just typed why the domain it makes was refused."""
+        self._domain_field.show_error(message)
+
+    def _commit_domain(self, field: NumberField) -> None:
+        self._domain_field = field
         self.domain_committed.emit(tuple(field.value for field in self.domain_fields))
 
 

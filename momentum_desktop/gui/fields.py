@@ -19,7 +19,9 @@ class NumberField(QWidget):
 
     A refused entry stays visible, outlined in red, with the reason underneath; the
     value in force is still the last valid one, and :attr:`value_committed` is only
-    emitted for valid values.
+    emitted for valid values. An owner that refuses a committed value (the session
+    as a whole does not allow it) calls :meth:`show_error` from its slot, and the
+    field keeps its earlier value.
 
     Parameters
     ----------
@@ -82,8 +84,10 @@ class NumberField(QWidget):
 
         self._clear_error()
         if value != self._value:
-            self._value = value
+            kept, self._value = self._value, value
             self.value_committed.emit(value)
+            if self.error_text:  # the owner refused it (show_error): keep the old one
+                self._value = kept
 
     def show_error(self, message: str) -> None:
         """Show why the entry was refused; the value in force does not change."""

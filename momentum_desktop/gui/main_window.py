@@ -716,7 +716,7 @@ class MainWindow(QMainWindow):
     def _edit_domain(self, domain: tuple[float, float, float, float]) -> None:
         error = self._edit_custom_surface(domain=domain)
         if error is not None:
-            self.surface_dock.domain_fields[0].show_error(error)
+            self.surface_dock.refuse_domain(error)
 
     def _edit_custom_surface(self, **changes: object) -> str | None:
         """A new expression or domain, with a start and learning rates that suit it."""

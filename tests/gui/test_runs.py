@@ -205,3 +205,32 @@ def test_a_slow_expression_compiles_while_the_window_keeps_working(fast_window,
     assert fast_window.session.expression == slow
     gaps = np.diff(ticks)
     assert len(ticks) > 20 and gaps.max() < 0.5  # the event loop never stalled
+
+
+def test_a_value_the_session_refuses_stays_refused_on_a_second_enter(fast_window,
+                                                                   qtbot):
+    editor = fast_window.runs_dock.editors[1]
+    finish(qtbot, fast_window, lambda: editor.fields["nesterov"].setChecked(True))
+    dampening = editor.fields["dampening"]
+
+    for _ in range(2):  # Enter, then Enter again on the same text
+        dampening.edit.setText("0.5")
+        dampening.commit()
+        assert "dampening" in dampening.error_text.lower()
+    assert fast_window.session.runs[1].hyperparameters.get("dampening", 0.0) == 0.0
+    assert dampening.value == 0.0
+
+
+def test_a_refused_domain_bound_is_marked_where_it_was_typed(fast_window, qtbot):
+    dock = fast_window.surface_dock
+    finish(qtbot, fast_window, lambda: dock.choice.setCurrentIndex(
+        dock.choice.findData("expression")))
+    x_min, x_max, y_min, y_max = dock.domain_fields
+
+    y_max.edit.setText("-10")  # below y min
+    y_max.commit()
+    assert "y min < y max" in y_max.error_text and x_min.error_text == ""
+    assert y_max.value == 5.0
+
+    finish(qtbot, fast_window, lambda: (x_max.edit.setText("6"), x_max.commit()))
+    assert fast_window.session.domain == (-5.0, 6.0, -5.0, 5.0)
