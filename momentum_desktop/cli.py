@@ -112,7 +112,8 @@ def _add_export_command(commands: argparse._SubParsersAction) -> None:
 
 
 def _export(args: argparse.Namespace) -> int:
-    session = _session_argument(args.session)[0] if args.session else default_session()
+    session = default_session() if args.session is None else \
+        _session_argument(args.session)[0]
     if args.steps is not None:
         session = _replace_session(session, steps=_checked(STEPS, args.steps, "--steps"))
 
@@ -252,6 +253,8 @@ def _open_window(args: argparse.Namespace, parser: argparse.ArgumentParser) -> i
     if args.screenshot and args.quit_after is not None:
         parser.error("--screenshot quits by itself when the picture is saved; "
                      "leave out --quit-after")
+    if args.screenshot and args.check_menus:
+        parser.error("--screenshot and --check-menus each quit when done; give one")
     session, path = (None, None)
     if args.session is not None:
         session, path = _session_argument(args.session)
@@ -283,6 +286,9 @@ def _session_argument(text: str) -> tuple[Session, str | None]:
     """A preset's name or a session file, or UsageError saying which it is not."""
     if text in PRESETS:
         return load_preset(text), None
+    if not text.strip():
+        raise UsageError(f"an empty name is neither a session file nor a preset; the "
+                         f"presets are {', '.join(PRESETS)}")
     if not Path(text).exists():
         raise UsageError(f"{text!r} is neither a session file nor a preset; the presets "
                          f"are {', '.join(PRESETS)}")
@@ -458,8 +464,8 @@ def _checked(parameter: Parameter, text: str, flag: str) -> object:
 
 
 def _output_path(text: str | None) -> Path | None:
-    if text is None:
-        return None
+    if text is None or text in ("-", "/dev/stdout"):
+        return None  # standard output, as without --output
     try:
         return check_output_path(text, None)
     except ParameterError as error:

@@ -29,7 +29,7 @@ def trajectories_csv(session: Session, trajectories: Sequence[Trajectory]) -> st
 
     for index, (run, trajectory) in enumerate(zip(session.runs, trajectories)):
         settings = json.dumps(_plain(run.hyperparameters), separators=(",", ":"))
-        title = run.title()
+        title = _inert(run.title())
         for step, (x, y), loss in zip(trajectory.steps.tolist(),
                                       trajectory.positions.tolist(),
                                       trajectory.losses.tolist()):
@@ -57,6 +57,12 @@ def trajectories_json(session: Session, trajectories: Sequence[Trajectory]) -> s
     document = {"surface": session.make_surface().describe(),
                 "session": session_to_toml(session), "runs": runs}
     return json.dumps(document, indent=1) + "\n"
+
+
+def _inert(text: str) -> str:
+    """A label a spreadsheet shows as text: one starting with = + - @ would be read
+    as a formula (``=HYPERLINK(...)``), so it gets a leading apostrophe."""
+    return f"'{text}" if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 def _plain(settings: object) -> dict:

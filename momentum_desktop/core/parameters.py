@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from numbers import Real
 
@@ -129,7 +130,9 @@ class Parameter:
         if self.kind == "flag":
             return self._parse_flag(stripped)
         if self.kind == "pair":
-            parts = [p for p in stripped.strip("()[]").split(",")]
+            inner = stripped[1:-1] if stripped[:1] + stripped[-1:] in ("()", "[]") \
+                else stripped
+            parts = inner.split(",")
             if len(parts) != 2:
                 raise ParameterError(
                     f"{self.label} must be {self.allowed()}, like 0.9,0.999; "
@@ -150,6 +153,10 @@ class Parameter:
             ) from None
 
     def _parse_number(self, stripped: str) -> float:
+        if not NUMBER_TEXT.fullmatch(stripped):  # float() also reads "1_0" and "١"
+            raise ParameterError(
+                f"{self.label} must be {self.allowed()}; got {_shorten(stripped)!r}"
+            )
         try:
             number = float(stripped)
             if self.integer and number.is_integer() and "." not in stripped \
@@ -165,6 +172,12 @@ class Parameter:
         above = number >= self.minimum if self.min_inclusive else number > self.minimum
         below = number <= self.maximum if self.max_inclusive else number < self.maximum
         return above and below
+
+
+NUMBER_TEXT = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?|[+-]?(inf|nan)",
+                         re.IGNORECASE | re.ASCII)
+"""A number as people type it: digits 0-9, a point, an exponent (inf and nan are
+read so that the message can refuse them by name)."""
 
 
 def _shorten(text: str) -> str:

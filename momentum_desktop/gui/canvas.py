@@ -323,6 +323,7 @@ class Canvas(pg.GraphicsLayoutWidget):
         for pane in self.panes:
             pane.set_field(field, self._lookup)
             pane.set_minima(surface)
+            _limit_zoom(pane.plot.vb, field.domain)
         self.frame_domain()
 
     def set_starts(self, starts: Sequence[tuple[float, float]]) -> None:
@@ -480,6 +481,21 @@ class Canvas(pg.GraphicsLayoutWidget):
 
 VIEW_ZOOM_LIMITS = (1e-4, 20.0)
 """A view's spans may be from this small a part of the domain's to this many times it."""
+
+
+def _limit_zoom(view: pg.ViewBox, domain: object) -> None:
+    """Let the wheel zoom and the mouse pan only within VIEW_ZOOM_LIMITS of the
+    domain: far beyond them the surface is a dot (or one cell), and at about 1e250
+    times pyqtgraph's ranges overflow."""
+    low, high = VIEW_ZOOM_LIMITS
+    x_span, y_span = domain.x_max - domain.x_min, domain.y_max - domain.y_min
+    margin = high / 2  # panning stops where the widest view would lose the domain
+    view.setLimits(minXRange=low * x_span, maxXRange=high * x_span,
+                   minYRange=low * y_span, maxYRange=high * y_span,
+                   xMin=domain.x_min - margin * x_span,
+                   xMax=domain.x_max + margin * x_span,
+                   yMin=domain.y_min - margin * y_span,
+                   yMax=domain.y_max + margin * y_span)
 
 
 def _view_fits(view: tuple[float, float, float, float], domain: object) -> bool:

@@ -369,7 +369,11 @@ class MainWindow(QMainWindow):
         if Path(path).suffix.lower() != ".toml":
             path = f"{path}.toml"
         try:
+            path = str(check_output_path(path, (".toml",)))  # ~, NUL, folders
             save_session(path, self.current_session())
+        except ParameterError as error:
+            self.show_error("Could not save the session", str(error))
+            return False
         except OSError as error:
             log.error("could not save %s: %s", path, error)
             self.show_error("Could not save the session",

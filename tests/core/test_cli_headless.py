@@ -114,6 +114,7 @@ def test_surface_parameters_and_noise_with_seed_repeat(capsys):
         (["run", "--optimizer", "nesterov", "--dampening", "0.1"],
          "dampening must be exactly 0"),
         (["export", "--size", "100", "--gif", "x.gif"], "--size takes WIDTHxHEIGHT"),
+        (["export", "", "--csv", "x.csv"], "an empty name is neither a session file"),
         (["export", "--png", "x.png", "--gif", "x.gif", "--steps", "6000",
           "--steps-per-frame", "1"], "would have 6,021 frames; at most 5,000"),
     ],
@@ -185,3 +186,9 @@ def test_a_full_standard_output_is_one_line_on_stderr(args):
         "device")
     assert "Traceback" not in result.stderr
 
+
+
+def test_output_dash_or_dev_stdout_means_standard_output(capsys):
+    for target in ("-", "/dev/stdout"):
+        assert main(["run", "--steps", "2", "--output", target]) == 0
+        assert capsys.readouterr().out.startswith("step,x,y,loss\n0,")

@@ -51,3 +51,22 @@ def test_integer_parameters_refuse_fractions_and_zero():
     for text in ("0", "2.5", "1e9"):
         with pytest.raises(ParameterError, match="whole number"):
             STEPS.parse(text)
+
+
+@pytest.mark.parametrize("text", ["\uff11", "1_0", "\u0663", "0x10", " 1 2", "1e"])
+def test_only_plain_ascii_numbers_are_read(text):
+    from momentum_desktop.core.optimizers import OPTIMIZERS
+
+    lr = OPTIMIZERS["gd"].hyperparameters[0]
+    with pytest.raises(ParameterError, match="learning rate must be a number"):
+        lr.parse(text)
+    assert lr.parse(" .5 ") == 0.5 and lr.parse("1E-3") == 1e-3
+
+
+def test_a_pair_takes_one_pair_of_brackets_at_most():
+    from momentum_desktop.core.optimizers import OPTIMIZERS
+
+    betas = next(p for p in OPTIMIZERS["adam"].hyperparameters if p.name == "betas")
+    assert betas.parse("(0.9, 0.99)") == betas.parse("0.9,0.99") == (0.9, 0.99)
+    with pytest.raises(ParameterError, match="two numbers"):
+        betas.parse("[[0.9,0.99]]")

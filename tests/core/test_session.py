@@ -173,3 +173,14 @@ def test_a_device_is_refused_as_an_output_file(tmp_path):
     with pytest.raises(OSError, match="not a regular file"):
         write_atomically(pipe, "x\n")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["pipe.csv"]
+
+
+def test_a_label_a_spreadsheet_would_run_is_written_as_text():
+    from momentum_desktop.core.data_export import trajectories_csv
+    from momentum_desktop.core.trajectory import record
+
+    session = default_session().with_run(0, label='=HYPERLINK("http://x", "y")')
+    text = trajectories_csv(session, record(session.make_surface(),
+                                            session.run_specs(), 2))
+    rows = text.splitlines()
+    assert rows[1].startswith('1,"\'=HYPERLINK(')

@@ -45,6 +45,9 @@ def test_bad_arguments_exit_2_with_one_line_and_write_nothing(tmp_path):
     result = run_app("--quit-after", "soon")
     assert result.returncode == 2 and "number of seconds" in result.stderr
 
+    result = run_app("--screenshot", str(path.with_suffix(".png")), "--check-menus")
+    assert result.returncode == 2 and "give one" in result.stderr
+
 
 def test_quit_after_beyond_a_day_is_refused_not_crashed():
     result = run_app("--quit-after", "2147484")

@@ -273,3 +273,21 @@ def test_deleting_the_window_without_closing_it_stops_the_worker(qtbot):
     runner = main.runner
     main.deleteLater()
     qtbot.waitUntil(lambda: not runner.running, timeout=5000)
+
+
+def test_zooming_out_stops_at_twenty_domains(window, qtbot):
+    from PySide6.QtCore import QPoint, QPointF
+    from PySide6.QtGui import QWheelEvent
+    from PySide6.QtWidgets import QApplication
+
+    view = window.canvas.viewport()
+    where = QPointF(view.width() / 4, view.height() / 2)
+    for notch in range(600):
+        QApplication.sendEvent(view, QWheelEvent(
+            where, view.mapToGlobal(where), QPoint(), QPoint(0, -120),
+            Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier,
+            Qt.ScrollPhase.NoScrollPhase, False))
+
+    x_min, x_max, y_min, y_max = window.canvas.view_range()
+    assert x_max - x_min <= 20 * 10 * 1.01 and y_max - y_min <= 20 * 10 * 1.01
+    assert x_min < -5 and x_max > 5 and y_min < -5 and y_max > 5  # the valley in view
