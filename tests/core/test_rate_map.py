@@ -158,28 +158,50 @@ def test_the_best_cell_of_a_fine_map_is_near_the_theory_optimum():
     assert abs(momenta[row] - theory.momentum_best_momentum) < 0.02
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "At the theory's optimal settings both eigen-directions have a double root, so "
-    "the distance shrinks as k * rate^k, not rate^k: momentum needs 53 steps to a "
-    "loss gap of 1e-8 from the default start. The map's best cell (lr 0.0534, "
-    "momentum 0.657) has complex roots and dips below 1e-8 at step 38, then stays "
-    "below from step 51; momentum 1% above the optimum needs 44. Counting instead "
-    "the step from which a cell stays below, the grid's best (lr 0.0592, momentum "
-    "0.582) needs 41: the gap is the theory's, not the map's way of counting."
-))
-def test_apply_optimal_needs_at_most_a_few_percent_more_steps_than_the_best_cell():
+def valley_best_and_optimal(tolerance: float) -> tuple[int, int]:
+    """Steps to ``tolerance``: the map's best cell, and momentum at Apply optimal."""
     surface = make_surface("valley")
     theory = theory_for(surface, surface.default_start)
-    lrs, momenta = default_grid(surface, "momentum")
+    lrs, momenta = default_grid(surface, "momentum", 120, 120)
     best = rate_map(MapRequest(surface, "momentum", {}, surface.default_start, lrs,
-                               momenta, steps=1000, tolerance=1e-8)).best
+                               momenta, steps=2000, tolerance=tolerance)).best
 
     optimal = MapRequest(surface, "momentum", {}, surface.default_start,
                          [theory.momentum_best_lr], [theory.momentum_best_momentum],
-                         steps=1000, tolerance=1e-8)
+                         steps=2000, tolerance=tolerance)
     steps, _ = single_runs(optimal)
+    return best.steps, int(steps[0, 0])
 
-    assert steps[0, 0] <= 1.05 * best.steps
+
+def test_apply_optimal_trails_the_best_cell_by_a_few_steps_whatever_the_tolerance():
+    """The theory's optimum is the best rate as the steps grow, not the fewest steps
+    to a given tolerance: each eigen-direction has a double root there, so the
+    distance falls as (1 + (1 - r) k) r^k and momentum trails the map's best cell
+    (complex roots) by a roughly constant number of steps. On the valley that is
+    53 steps against 38 at a loss gap of 1e-8, so the ratio a "few percent" would
+    need is reached only as the tolerance shrinks."""
+    gaps, ratios = [], []
+    for tolerance in (1e-8, 1e-12, 1e-16, 1e-20):
+        best, optimal = valley_best_and_optimal(tolerance)
+        gaps.append(optimal - best)
+        ratios.append(optimal / best)
+
+    assert all(0 <= gap <= 20 for gap in gaps)
+    assert ratios == sorted(ratios, reverse=True)  # the gap matters less and less
+    assert ratios[-1] < 1.2
+
+
+def test_no_cell_of_the_map_beats_the_theorys_optimal_rate():
+    surface = make_surface("valley")
+    theory = theory_for(surface, surface.default_start)
+    lrs, momenta = default_grid(surface, "momentum")
+    request = MapRequest(surface, "momentum", {}, surface.default_start, lrs, momenta,
+                         steps=10, tolerance=1e-8)
+
+    rates = predicted_rate_map(request)
+
+    assert rates.min() >= theory.momentum_best_rate - 1e-9
+    assert rates.min() == pytest.approx(theory.momentum_best_rate, rel=0.02)
 
 
 def test_the_default_grid_holds_the_valley_optimum():
