@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QGuiApplication, QKeySequence, QPen, QShortcut
 from PySide6.QtWidgets import (
     QComboBox,
@@ -178,6 +178,34 @@ class LossDock(QDockWidget):
             curve.setData(points[:, 0], points[:, 1])
         self.marker.setValue(step)
 
+    def place_legend(self) -> None:
+        """Move the legend to the corner of the plot where the fewest curve points
+        lie under it (falling curves leave different corners free)."""
+        item = self.plot.getPlotItem()
+        legend, view = item.legend, item.vb
+        box = legend.sceneBoundingRect()
+        area = view.sceneBoundingRect()
+        if box.isEmpty() or area.isEmpty():
+            return
+
+        points = [view.mapViewToScene(pg.Point(x, y)) for curve in self.curves
+                  for x, y in _sample(curve)]
+        margin = 10
+
+        def covered(anchor: tuple[int, int]) -> int:
+            left = area.left() + margin if anchor[0] == 0 \
+                else area.right() - margin - box.width()
+            top = area.top() + margin if anchor[1] == 0 \
+                else area.bottom() - margin - box.height()
+            spot = QRectF(left, top, box.width(), box.height())
+            return sum(spot.contains(point) for point in points)
+
+        corners = ((0, 1), (1, 0), (0, 0), (1, 1))  # bottom left first, as at start
+        anchor = min(corners, key=covered)
+        offset = (margin if anchor[0] == 0 else -margin,
+                  margin if anchor[1] == 0 else -margin)
+        legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
+
     def frame_steps(self, steps: int) -> None:
         """Span the steps to come, so the curves grow into a fixed frame; the
         vertical range follows the curves until the user zooms."""
@@ -185,6 +213,17 @@ class LossDock(QDockWidget):
         view.disableAutoRange(axis=pg.ViewBox.XAxis)
         self.plot.setXRange(0, steps, padding=0.02)
         view.enableAutoRange(axis=pg.ViewBox.YAxis)
+
+
+def _sample(curve: pg.PlotDataItem, count: int = 200) -> list[tuple[float, float]]:
+    """About ``count`` of a curve's points, in the plot's coordinates (log10 of the
+    value on a log axis, as pyqtgraph holds them)."""
+    x, y = curve.getData()
+    if x is None or len(x) == 0:
+        return []
+    every = max(1, len(x) // count)
+    keep = np.isfinite(y[::every])
+    return list(zip(x[::every][keep].tolist(), y[::every][keep].tolist()))
 
 
 class ResultsDock(QDockWidget):

@@ -302,6 +302,7 @@ class MainWindow(QMainWindow):
         self._set_playing(False)
         self.results_dock.show_runs(self.session, self._surface, self.trajectories)
         self.theory_dock.show_runs(self.session, self._surface, self.trajectories)
+        self.loss_dock.place_legend()  # its curves were drawn in full just now
         self.summary.setText(_summary(self.trajectories))
         self.playback_finished.emit()
 

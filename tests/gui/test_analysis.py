@@ -194,3 +194,36 @@ def test_the_loss_plot_grid_looks_as_pyqtgraph_draws_it(qtbot):
     assert len(np.unique(columns.astype(int), axis=0)) >= 3  # lines of several levels
     assert np.abs(columns - np.median(solid, axis=0)).max() <= 2
     assert np.abs(np.median(translucent, axis=1) - np.median(solid, axis=1)).max() <= 2
+
+
+def test_the_loss_legend_moves_to_a_corner_its_curves_leave_free(qtbot):
+    from momentum_desktop.core.session import default_session
+    from momentum_desktop.core.trajectory import Trajectory
+    from momentum_desktop.gui.analysis_docks import LossDock
+
+    dock = LossDock()
+    qtbot.addWidget(dock)
+    dock.resize(600, 320)
+    dock.show()
+    session = default_session()
+    # Low for the first half, high for the second: the bottom left and the top
+    # right are taken, the other two corners free.
+    steps = np.arange(101)
+    losses = np.where(steps < 50, 1e-8, 10.0)
+    runs = []
+    for _ in session.runs:
+        trajectory = Trajectory()
+        trajectory.append(np.zeros((101, 2)), losses)
+        runs.append(trajectory)
+    dock.show_runs(session, session.make_surface(), runs, 100)
+    dock.frame_steps(100)
+    qtbot.wait(50)
+
+    dock.place_legend()
+    qtbot.wait(50)
+
+    item = dock.plot.getPlotItem()
+    legend, area = item.legend.sceneBoundingRect(), item.vb.sceneBoundingRect()
+    left, low = legend.center().x() < area.center().x(), \
+        legend.center().y() > area.center().y()
+    assert left != low  # top left or bottom right
