@@ -183,6 +183,7 @@ class LossDock(QDockWidget):
         lie under it (falling curves leave different corners free)."""
         item = self.plot.getPlotItem()
         legend, view = item.legend, item.vb
+        view.updateAutoRange()  # pyqtgraph fits new data only when it next paints
         box = legend.sceneBoundingRect()
         area = view.sceneBoundingRect()
         if box.isEmpty() or area.isEmpty():
