@@ -192,9 +192,9 @@ def print_report(args: argparse.Namespace, request: MapRequest, map_times: list[
     row(f"map, vectorized (best of {len(map_times)})", map_s, "1.0x")
     row(f"map, tolerance {UNREACHABLE:g} ({worst_reached:,} cells reach it)", worst_s,
         f"{worst_s / map_s:.1f}x")
-    row(f"one at a time, as the app runs them (extrapolated)", app_total,
+    row("one at a time, as the app runs them (extrapolated)", app_total,
         f"{app_total / map_s:.0f}x")
-    row(f"one at a time, stopping where the map stopped (extr.)", fair_total,
+    row("one at a time, stopping where the map stopped (extr.)", fair_total,
         f"{fair_total / map_s:.0f}x")
 
     lines += [

@@ -9,7 +9,7 @@ import numpy as np
 from .simulation import DEFAULT_TOLERANCE, Chunk, RunSpec, RunState, RunStatus, simulate
 from .surfaces import Surface
 
-__all__ = ["Trajectory", "decimate", "record"]
+__all__ = ["Trajectory", "decimate", "decimated_indices", "record"]
 
 
 class Trajectory:
@@ -122,11 +122,19 @@ def decimate(points: np.ndarray, most: int) -> np.ndarray:
     count = len(points)
     if count <= most:
         return points
+    return points[decimated_indices(count, most)]
+
+
+def decimated_indices(count: int, most: int) -> np.ndarray:
+    """The indices :func:`decimate` keeps of ``count`` points: a view that needs one
+    value per drawn point can work out just those, not all ``count``."""
+    if count <= most:
+        return np.arange(count)
 
     stride = -(-count // most)
-    kept = points[::stride]
+    kept = np.arange(0, count, stride)
     if (count - 1) % stride:
-        kept = np.concatenate([kept, points[-1:]])
+        kept = np.append(kept, count - 1)
     return kept
 
 

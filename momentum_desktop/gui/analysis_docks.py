@@ -28,7 +28,8 @@ from ..core.parameters import Parameter
 from ..core.session import Session
 from ..core.surfaces import Surface
 from ..core.theory import measured_rate, nearest_minimum, predicted_rate, theory_for
-from ..core.trajectory import Trajectory, decimate
+from ..core.trajectory import Trajectory, decimated_indices
+from .canvas import MAX_DRAWN_POINTS
 from .docks import scrolled
 from .fields import NumberField
 
@@ -94,17 +95,20 @@ def _over_background(pen: QPen, alpha: float) -> QPen:
     return solid
 
 
-def run_metrics(trajectory: Trajectory, surface: Surface, metric: str) -> np.ndarray:
-    """One value per recorded step: the loss gap, the distance or the gradient norm."""
+def run_metrics(trajectory: Trajectory, surface: Surface, metric: str,
+                steps: np.ndarray | None = None) -> np.ndarray:
+    """One value per recorded step (or per one of ``steps``): the loss gap, the
+    distance or the gradient norm."""
+    pick = slice(None) if steps is None else steps
     if metric == "gradient":
-        return np.linalg.norm(trajectory.gradients, axis=1)
+        return np.linalg.norm(trajectory.gradients[pick], axis=1)
     if not surface.minima:
-        return trajectory.losses.copy()
+        return trajectory.losses[pick].copy()
     if metric == "distance":
         points = np.array([[m.x, m.y] for m in surface.minima])
-        gaps = trajectory.positions[:, None, :] - points[None, :, :]
+        gaps = trajectory.positions[pick][:, None, :] - points[None, :, :]
         return np.linalg.norm(gaps, axis=2).min(axis=1)
-    return trajectory.losses - min(m.value for m in surface.minima)
+    return trajectory.losses[pick] - min(m.value for m in surface.minima)
 
 
 class LossDock(QDockWidget):
@@ -171,11 +175,13 @@ class LossDock(QDockWidget):
             if len(trajectory) == 0:
                 curve.setData([], [])
                 continue
-            values = run_metrics(trajectory, surface, metric)
+            # Only the points drawn: a million-step run is thinned to 4,000, and
+            # working out all of them five times a second stalled the animation.
+            steps = decimated_indices(len(trajectory), MAX_DRAWN_POINTS)
+            values = run_metrics(trajectory, surface, metric, steps)
             if not linear:
                 values = np.maximum(values, FLOOR)
-            points = decimate(np.column_stack([trajectory.steps, values]), 4000)
-            curve.setData(points[:, 0], points[:, 1])
+            curve.setData(steps, values)  # step k is point k
         self.marker.setValue(step)
 
     def place_legend(self) -> None:

@@ -26,3 +26,12 @@ def test_decimate_keeps_the_first_and_last_point_and_at_most_about_most():
 def test_decimate_leaves_short_paths_alone():
     points = np.zeros((5, 2))
     assert decimate(points, 10) is points
+
+
+def test_decimated_indices_are_the_points_decimate_keeps():
+    from momentum_desktop.core.trajectory import decimate, decimated_indices
+
+    for count in (1, 10, 4000, 4001, 10_007, 1_000_001):
+        points = np.arange(count)
+        assert np.array_equal(decimated_indices(count, 4000), decimate(points, 4000))
+        assert decimated_indices(count, 4000)[-1] == count - 1
