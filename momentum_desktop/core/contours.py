@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-import contourpy
 import numpy as np
 
 from .surfaces import Domain, Surface
@@ -100,6 +99,8 @@ def _levels(shade: np.ndarray, floor: float, offset: float, count: int) -> np.nd
 
 def _isolines(x: np.ndarray, y: np.ndarray, values: np.ndarray,
               levels: np.ndarray) -> tuple[np.ndarray, ...]:
+    import contourpy  # here, so that the core imports with numpy alone
+
     generator = contourpy.contour_generator(
         x, y, values, line_type=contourpy.LineType.ChunkCombinedNan
     )

@@ -13,8 +13,6 @@ import tomllib
 from collections.abc import Mapping
 from pathlib import Path
 
-import tomli_w
-
 from .files import write_atomically
 from .optimizers import OPTIMIZERS
 from .parameters import ParameterError
@@ -62,6 +60,8 @@ def session_to_toml(session: Session) -> str:
         document["start"] = list(session.start)
     if session.view is not None:
         document["view"]["range"] = list(session.view)
+    import tomli_w  # here, so that the core imports with numpy alone
+
     return tomli_w.dumps(document)
 
 

@@ -29,7 +29,7 @@ from ..core.session import Session
 from ..core.surfaces import Surface
 from ..core.theory import measured_rate, nearest_minimum, predicted_rate, theory_for
 from ..core.trajectory import Trajectory, decimated_indices
-from .canvas import MAX_DRAWN_POINTS
+from .canvas import MAX_DRAWN_POINTS, anchor_legend
 from .docks import scrolled
 from .fields import NumberField
 
@@ -208,10 +208,7 @@ class LossDock(QDockWidget):
             return sum(spot.contains(point) for point in points)
 
         corners = ((0, 1), (1, 0), (0, 0), (1, 1))  # bottom left first, as at start
-        anchor = min(corners, key=covered)
-        offset = (margin if anchor[0] == 0 else -margin,
-                  margin if anchor[1] == 0 else -margin)
-        legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
+        anchor_legend(legend, min(corners, key=covered), margin)
 
     def frame_steps(self, steps: int) -> None:
         """Span the steps to come, so the curves grow into a fixed frame; the

@@ -22,7 +22,7 @@ from ..core.simulation import RunState
 from ..core.surfaces import Surface
 from ..core.trajectory import Trajectory, decimate
 
-__all__ = ["Canvas", "RunArtist", "SurfacePane"]
+__all__ = ["Canvas", "RunArtist", "SurfacePane", "anchor_legend"]
 
 log = logging.getLogger(__name__)
 
@@ -352,9 +352,7 @@ class Canvas(pg.GraphicsLayoutWidget):
 
         corners = {(0, 0): (d.x_min, d.y_max), (1, 0): (d.x_max, d.y_max),
                    (0, 1): (d.x_min, d.y_min), (1, 1): (d.x_max, d.y_min)}
-        anchor = max(corners, key=lambda a: room(corners[a]))  # ties: the first
-        offset = (8 if anchor[0] == 0 else -8, 8 if anchor[1] == 0 else -8)
-        legend.anchor(itemPos=anchor, parentPos=anchor, offset=offset)
+        anchor_legend(legend, max(corners, key=lambda a: room(corners[a])), 8)
 
     def frame_domain(self) -> None:
         """Zoom every pane to the surface's domain; nothing ever zooms by itself."""
@@ -477,6 +475,17 @@ class Canvas(pg.GraphicsLayoutWidget):
                 self.start_clicked.emit(point.x(), point.y(), run)
                 event.accept()
                 return
+
+
+def anchor_legend(legend: pg.LegendItem, corner: tuple[int, int],
+                  margin: float) -> None:
+    """Put ``legend`` in a corner of its plot, ``margin`` pixels in from the edges.
+
+    ``corner`` is (0 left or 1 right, 0 top or 1 bottom).
+    """
+    offset = (margin if corner[0] == 0 else -margin,
+              margin if corner[1] == 0 else -margin)
+    legend.anchor(itemPos=corner, parentPos=corner, offset=offset)
 
 
 VIEW_ZOOM_LIMITS = (1e-4, 20.0)

@@ -39,11 +39,6 @@ class ExpressionCompiler(QObject):
         self.wanted: str | None = None
         self._finished.connect(self._report)  # queued: this object is the GUI's
 
-    @property
-    def busy(self) -> bool:
-        """Whether an expression asked for has not been reported yet."""
-        return self.wanted is not None
-
     def compile(self, text: str, domain: tuple[float, float, float, float]) -> None:
         """Start compiling ``text`` over ``domain``; an earlier one still compiling
         is not reported."""

@@ -43,10 +43,11 @@ def test_infinite_speed_means_as_fast_as_possible():
     assert default_session().edited(speed=math.inf).speed == math.inf
 
 
-def test_core_imports_without_qt():
+def test_core_imports_without_qt_or_any_library_but_numpy():
     code = (
         "import sys\n"
-        "for name in ('PySide6', 'shiboken6', 'pyqtgraph'):\n"
+        "for name in ('PySide6', 'shiboken6', 'pyqtgraph', 'contourpy', 'sympy',\n"
+        "             'tomli_w', 'imageio', 'PIL'):\n"
         "    sys.modules[name] = None\n"
         "import importlib, pkgutil, momentum_desktop.core as core\n"
         "for m in pkgutil.walk_packages(core.__path__, 'momentum_desktop.core.'):\n"
