@@ -46,6 +46,8 @@ TOLERANCE = Parameter("tolerance", "tolerance", 1e-8, 0.0, min_inclusive=False,
 FLOOR = 1e-300
 """Values at or below zero are drawn at this floor on the log scales."""
 PLOT_BACKGROUND = "#14161c"
+EMPTY_RANGE = (-8.0, 2.0)
+"""The loss plot's vertical range (log10) before the runs have taken a step."""
 
 
 class SolidGridAxis(pg.AxisItem):
@@ -137,6 +139,7 @@ class LossDock(QDockWidget):
         self.plot.addItem(self.marker)
         self.curves: list[pg.PlotDataItem] = []
         self._titles: list[str] = []
+        self._fit_when_drawn = False
 
         top = QHBoxLayout()
         top.addWidget(QLabel("show"))
@@ -170,6 +173,9 @@ class LossDock(QDockWidget):
                 self.plot.removeItem(curve)
             self.curves = [self.plot.plot(name=title) for title in titles]
             self._titles = titles
+        if self._fit_when_drawn and any(len(t) > 1 for t in trajectories):
+            self.plot.getPlotItem().vb.enableAutoRange(axis=pg.ViewBox.YAxis)
+            self._fit_when_drawn = False
         for index, (curve, trajectory) in enumerate(zip(self.curves, trajectories)):
             curve.setPen(pg.mkPen(session.color_of(index), width=2))
             if len(trajectory) == 0:
@@ -211,12 +217,14 @@ class LossDock(QDockWidget):
         anchor_legend(legend, min(corners, key=covered), margin)
 
     def frame_steps(self, steps: int) -> None:
-        """Span the steps to come, so the curves grow into a fixed frame; the
-        vertical range follows the curves until the user zooms."""
+        """Span the steps to come, so the curves grow into a fixed frame. Until the
+        runs have taken a step the vertical range is a few decades; then it follows
+        the curves until the user zooms (one point alone made a sliver of a range)."""
         view = self.plot.getPlotItem().vb
-        view.disableAutoRange(axis=pg.ViewBox.XAxis)
+        view.disableAutoRange()
         self.plot.setXRange(0, steps, padding=0.02)
-        view.enableAutoRange(axis=pg.ViewBox.YAxis)
+        self.plot.setYRange(*EMPTY_RANGE, padding=0)
+        self._fit_when_drawn = True
 
 
 def _sample(curve: pg.PlotDataItem, count: int = 200) -> list[tuple[float, float]]:
